@@ -1,0 +1,1 @@
+"""kiwerk.domains.mobility."""

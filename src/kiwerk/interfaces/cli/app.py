@@ -1,0 +1,54 @@
+"""The ``kiwerk`` command: one Typer app, one module per command group.
+
+Commands stay thin: they parse arguments, call the core function the API also
+calls, and render the result with Rich. A :class:`~kiwerk.errors.KiwerkError`
+becomes its message on stderr and the error's exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+from rich.console import Console
+
+from kiwerk import __version__
+from kiwerk.errors import KiwerkError
+from kiwerk.interfaces.cli import datasets, demo, pool
+
+app = typer.Typer(
+    name="kiwerk",
+    help="kiwerk: governed data pools and explainable AI pilots.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(datasets.app, name="datasets")
+app.add_typer(pool.app, name="pool")
+app.command("demo")(demo.demo)
+
+err_console = Console(stderr=True)
+
+
+@app.command("version")
+def show_version() -> None:
+    """Print kiwerk's version."""
+    print(__version__)
+
+
+def main() -> None:
+    """Entry point: run the app, turning kiwerk errors into clean exits."""
+    try:
+        result = app(standalone_mode=False)
+    except KiwerkError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    sys.exit(result if isinstance(result, int) else 0)
