@@ -1,1 +1,32 @@
-"""kiwerk.core.models."""
+"""Model tracking, registry and promotion on MLflow."""
+
+from kiwerk.core.models._promotion import (
+    AuditTrail,
+    Governance,
+    PromotionRefused,
+    PromotionRule,
+    promote,
+)
+from kiwerk.core.models._record import (
+    CANDIDATE,
+    PRODUCTION,
+    DatasetRef,
+    ModelRecord,
+)
+from kiwerk.core.models._registry import ModelRegistry
+from kiwerk.core.models._version import CodeVersion, code_version
+
+__all__ = [
+    "AuditTrail",
+    "CANDIDATE",
+    "CodeVersion",
+    "DatasetRef",
+    "Governance",
+    "ModelRecord",
+    "ModelRegistry",
+    "PRODUCTION",
+    "PromotionRefused",
+    "PromotionRule",
+    "code_version",
+    "promote",
+]
