@@ -15,7 +15,7 @@ from rich.console import Console
 
 from kiwerk import __version__
 from kiwerk.errors import KiwerkError
-from kiwerk.interfaces.cli import datasets, demo, pool
+from kiwerk.interfaces.cli import datasets, demo, pool, readiness
 
 app = typer.Typer(
     name="kiwerk",
@@ -25,6 +25,7 @@ app = typer.Typer(
 )
 app.add_typer(datasets.app, name="datasets")
 app.add_typer(pool.app, name="pool")
+app.add_typer(readiness.app, name="readiness")
 app.command("demo")(demo.demo)
 
 err_console = Console(stderr=True)
