@@ -15,7 +15,7 @@ from rich.console import Console
 
 from kiwerk import __version__
 from kiwerk.errors import KiwerkError
-from kiwerk.interfaces.cli import datasets, demo, pool, readiness
+from kiwerk.interfaces.cli import datasets, demo, pool, readiness, tracker
 
 app = typer.Typer(
     name="kiwerk",
@@ -26,6 +26,7 @@ app = typer.Typer(
 app.add_typer(datasets.app, name="datasets")
 app.add_typer(pool.app, name="pool")
 app.add_typer(readiness.app, name="readiness")
+app.add_typer(tracker.app, name="tracker")
 app.command("demo")(demo.demo)
 
 err_console = Console(stderr=True)
