@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +18,10 @@ LOS_LOOP_FREQ = "5min"
 
 # numpy's array rebuilder, taken from how an array pickles itself.
 _RECONSTRUCT = cast(tuple[Any, ...], np.empty(0).__reduce__())[0]
-# The only globals DCRNN's Python 2 pickle needs: numpy arrays and dtypes.
+# The only globals DCRNN's pickle needs: numpy arrays and dtypes (plus the
+# bytes codec that protocol-2 pickles written by Python 3 use for raw data).
 _PICKLE_ALLOWED: dict[tuple[str, str], Any] = {
+    ("_codecs", "encode"): codecs.encode,
     ("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,
     ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,
     ("numpy", "ndarray"): np.ndarray,
