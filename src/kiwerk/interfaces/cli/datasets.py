@@ -130,6 +130,7 @@ def verify(names: Names = None) -> None:
                 f"[red]mismatch[/] {status.path}: expected {status.file.sha256}, "
                 f"actual {status.actual}",
                 highlight=False,
+                soft_wrap=True,
             )
     for report in reports:
         report.raise_for_mismatch()
@@ -164,8 +165,14 @@ def fetch(
                 if len(specs) == 1:
                     raise
                 failures.append(str(exc))
-                err_console.print(f"[red]failed[/] {exc}", highlight=False)
+                err_console.print(
+                    f"[red]failed[/] {exc}", highlight=False, soft_wrap=True
+                )
                 continue
-            console.print(f"[green]ready[/] {spec.name}: {folder}", highlight=False)
+            console.print(
+                f"[green]ready[/] {spec.name}: {folder}",
+                highlight=False,
+                soft_wrap=True,
+            )
     if failures:
         raise DatasetUnavailable(f"{len(failures)} of {len(specs)} datasets failed")
