@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -101,3 +103,25 @@ def test_unknown_dataset_exits_not_found(kiwerk: Run, tmp_path: Path) -> None:
     code, _, err = kiwerk(tmp_path, "verify", "nope")
     assert code == NotFound.exit_code
     assert "cmapss" in err
+
+
+def test_verify_full_ignores_the_cache(
+    kiwerk: Run, tmp_path: Path, data_dir: Path
+) -> None:
+    """``--full`` re-hashes a file the cache still trusts (same size and mtime)."""
+    name = "traffic/los_loop"
+    spec = get_dataset(name)
+    folder = spec.directory(tmp_path / "data")
+    folder.mkdir(parents=True)
+    for file in spec.files:  # plain copies: writable, unlike the shared data
+        shutil.copyfile(spec.directory(data_dir) / file.path, folder / file.path)
+    assert kiwerk(tmp_path / "data", "verify", name)[0] == 0  # fills the cache
+    path = folder / "los_adj.csv"
+    stat = path.stat()
+    content = path.read_bytes()
+    path.write_bytes(content.replace(b"1,", b"2,", 1))  # same size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert kiwerk(tmp_path / "data", "verify", name)[0] == 0  # trusts the cache
+    code, _, err = kiwerk(tmp_path / "data", "verify", "--full", name)
+    assert code == DataError.exit_code
+    assert "los_adj.csv" in _flat(err)
