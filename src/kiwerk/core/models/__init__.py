@@ -7,24 +7,18 @@ from kiwerk.core.models._promotion import (
     PromotionRule,
     promote,
 )
-from kiwerk.core.models._record import (
-    CANDIDATE,
-    PRODUCTION,
-    DatasetRef,
-    ModelRecord,
-)
+from kiwerk.core.models._record import Alias, DatasetRef, ModelRecord
 from kiwerk.core.models._registry import ModelRegistry
 from kiwerk.core.models._version import CodeVersion, code_version
 
 __all__ = [
+    "Alias",
     "AuditTrail",
-    "CANDIDATE",
     "CodeVersion",
     "DatasetRef",
     "Governance",
     "ModelRecord",
     "ModelRegistry",
-    "PRODUCTION",
     "PromotionRefused",
     "PromotionRule",
     "code_version",

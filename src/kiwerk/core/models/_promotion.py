@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from kiwerk.core.models._record import PRODUCTION, ModelRecord
+from kiwerk.core.models._record import Alias, ModelRecord
 from kiwerk.core.models._registry import ModelRegistry
 from kiwerk.errors import KiwerkError, NotFound
 
@@ -126,7 +126,7 @@ def promote(
     governance.require_role(actor, org, "owner")
     record = registry.record(name, version)
     try:
-        current: ModelRecord | None = registry.record(name, PRODUCTION)
+        current: ModelRecord | None = registry.record(name, Alias.PRODUCTION)
     except NotFound:
         current = None
     if current is not None and current.version == record.version:
@@ -144,6 +144,6 @@ def promote(
         raise PromotionRefused(
             f"model {name!r} version {record.version} stays a candidate: {reason}"
         )
-    registry.set_alias(name, PRODUCTION, record.version)
+    registry.set_alias(name, Alias.PRODUCTION, record.version)
     governance.audit.append(actor, "model.promote", target, details)
     return registry.record(name, record.version)

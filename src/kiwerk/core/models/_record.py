@@ -5,11 +5,21 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-#: Aliases a model version moves through: new versions start as candidates.
-CANDIDATE = "candidate"
-PRODUCTION = "production"
+
+class Alias(StrEnum):
+    """Aliases a model version moves through: new versions start as candidates.
+
+    Examples
+    --------
+    >>> Alias.PRODUCTION == "production"
+    True
+    """
+
+    CANDIDATE = "candidate"
+    PRODUCTION = "production"
 
 
 @dataclass(frozen=True)
@@ -131,9 +141,9 @@ class ModelRecord:
     @property
     def stage(self) -> str:
         """``production`` when it holds that alias, else ``candidate``/``archived``."""
-        if PRODUCTION in self.aliases:
-            return PRODUCTION
-        return CANDIDATE if CANDIDATE in self.aliases else "archived"
+        if Alias.PRODUCTION in self.aliases:
+            return str(Alias.PRODUCTION)
+        return str(Alias.CANDIDATE) if Alias.CANDIDATE in self.aliases else "archived"
 
 
 def _numbers(tags: Mapping[str, str], prefix: str) -> dict[str, float]:

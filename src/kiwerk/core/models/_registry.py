@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import joblib
 
-from kiwerk.core.models._record import CANDIDATE, PRODUCTION, DatasetRef, ModelRecord
+from kiwerk.core.models._record import Alias, DatasetRef, ModelRecord
 from kiwerk.core.models._version import code_version
 from kiwerk.errors import ConfigError, NotFound
 
@@ -120,7 +120,7 @@ class ModelRegistry:
         created = client.create_model_version(
             name, source=f"{run.info.artifact_uri}/model", run_id=run_id, tags=tags
         )
-        client.set_registered_model_alias(name, CANDIDATE, created.version)
+        client.set_registered_model_alias(name, Alias.CANDIDATE, created.version)
         return self.record(name, int(created.version))
 
     def _log_run(
@@ -214,7 +214,7 @@ class ModelRegistry:
         if ref is not None:
             return self.record(name, ref)
         versions = self.versions(name)
-        return next((r for r in versions if PRODUCTION in r.aliases), versions[0])
+        return next((r for r in versions if Alias.PRODUCTION in r.aliases), versions[0])
 
     def load(self, record: ModelRecord) -> Any:
         """The fitted model object stored with ``record``."""

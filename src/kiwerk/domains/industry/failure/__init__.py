@@ -1,12 +1,7 @@
 """Machine-failure prediction on AI4I 2020: physics features, per-mode boosting."""
 
-from kiwerk.domains.industry.failure._features import (
-    FEATURES,
-    OVERSTRAIN_LIMIT,
-    physics_features,
-)
+from kiwerk.domains.industry.failure._features import physics_features
 from kiwerk.domains.industry.failure._model import (
-    MODES,
     FailureModel,
     FailureParams,
     best_threshold,
@@ -24,12 +19,9 @@ from kiwerk.domains.industry.failure._pilot import (
 )
 
 __all__ = [
-    "FEATURES",
     "FailureModel",
     "FailureParams",
-    "MODES",
     "MaintenanceCosts",
-    "OVERSTRAIN_LIMIT",
     "best_threshold",
     "explain_failure",
     "failure_kpis",
