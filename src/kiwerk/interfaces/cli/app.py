@@ -15,7 +15,15 @@ from rich.console import Console
 
 from kiwerk import __version__
 from kiwerk.errors import KiwerkError
-from kiwerk.interfaces.cli import datasets, demo, pool, readiness, tracker
+from kiwerk.interfaces.cli import (
+    datasets,
+    demo,
+    models,
+    pilots,
+    pool,
+    readiness,
+    tracker,
+)
 
 app = typer.Typer(
     name="kiwerk",
@@ -28,6 +36,10 @@ app.add_typer(pool.app, name="pool")
 app.add_typer(readiness.app, name="readiness")
 app.add_typer(tracker.app, name="tracker")
 app.command("demo")(demo.demo)
+app.add_typer(models.app, name="models")
+app.command("train")(pilots.train)
+app.command("evaluate")(pilots.evaluate)
+app.command("explain")(pilots.explain)
 
 err_console = Console(stderr=True)
 
