@@ -20,11 +20,11 @@ from pathlib import Path
 from benchmarks._common import machine, write_result
 from kiwerk.core.monitor import MewmaParams
 from kiwerk.domains.industry.stream import (
-    SKAB_SENSORS,
     SkabParams,
     evaluate_skab,
     read_skab,
 )
+from kiwerk.domains.industry.stream._skab import SKAB_SENSORS
 from kiwerk.settings import Settings
 
 

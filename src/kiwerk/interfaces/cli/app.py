@@ -15,7 +15,7 @@ from rich.console import Console
 
 from kiwerk import __version__
 from kiwerk.errors import KiwerkError
-from kiwerk.interfaces.cli import datasets, demo, pool
+from kiwerk.interfaces.cli import datasets, demo, monitor, pool, simulate
 
 app = typer.Typer(
     name="kiwerk",
@@ -25,6 +25,8 @@ app = typer.Typer(
 )
 app.add_typer(datasets.app, name="datasets")
 app.add_typer(pool.app, name="pool")
+app.add_typer(simulate.app, name="simulate")
+app.add_typer(monitor.app, name="monitor")
 app.command("demo")(demo.demo)
 
 err_console = Console(stderr=True)

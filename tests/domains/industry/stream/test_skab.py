@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from kiwerk.domains.industry.stream import (
-    SKAB_SENSORS,
     SkabParams,
     evaluate_skab,
     read_skab,
     read_skab_file,
 )
+from kiwerk.domains.industry.stream._skab import SKAB_SENSORS
 from kiwerk.errors import DataFormatError
 
 HEADER = "datetime;" + ";".join(SKAB_SENSORS) + ";anomaly;changepoint\r\n"
