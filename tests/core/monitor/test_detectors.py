@@ -79,6 +79,8 @@ def _run_drift(fault: str) -> tuple[list[int], list[bool]]:
     ramp = np.clip((np.arange(1500) - 500) / 1000, 0, None)
     if fault == "drift":
         data[:, 0, 1] += 4.0 * ramp  # one sensor drifts slowly
+    elif fault == "step":
+        data[800:, 0, 1] += 3.0  # one sensor jumps: a fault, not a drift
     else:
         data[800:, 0, :] += np.array([2.0, -2.0, 2.0, -2.0])  # the machine fails
     det = MewmaDetector(1, 4, MewmaParams(n_fit=400, off_count=5))
@@ -97,12 +99,19 @@ def test_slow_sensor_drift_is_recalibrated_not_alarmed() -> None:
     recal, alarms = _run_drift("drift")
     assert recal
     assert set(recal) == {1}
-    assert sum(alarms[1000:]) < 100  # a failing machine alarms on all 500
+    assert sum(alarms[1000:]) < 50  # a failing machine alarms on all 500
 
 
 def test_failing_machine_alarms_without_recalibration() -> None:
     """A shift of every sensor alarms and is never taken for a drift."""
     recal, alarms = _run_drift("failure")
+    assert recal == []
+    assert all(alarms[820:])
+
+
+def test_abrupt_single_sensor_step_alarms_without_recalibration() -> None:
+    """A sudden jump of one sensor is an alarm, never recalibrated away."""
+    recal, alarms = _run_drift("step")
     assert recal == []
     assert all(alarms[820:])
 

@@ -34,6 +34,7 @@ from kiwerk.domains.industry.stream._simulator import (
 from kiwerk.domains.industry.stream._sink import (
     ParquetSink,
     ReadingSink,
+    read_readings,
     readings_table,
 )
 from kiwerk.domains.industry.stream._skab import (
@@ -76,6 +77,7 @@ __all__ = [
     "make_alert",
     "make_client",
     "parse_line_config",
+    "read_readings",
     "read_skab",
     "read_skab_file",
     "readings_table",

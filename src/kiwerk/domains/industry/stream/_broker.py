@@ -9,6 +9,8 @@ on 127.0.0.1 only.
 
 from __future__ import annotations
 
+import os
+import pwd
 import shutil
 import signal
 import socket
@@ -19,6 +21,7 @@ from pathlib import Path
 from kiwerk.errors import ConfigError, KiwerkError
 
 _CONFIG = """\
+user {user}
 listener {port} 127.0.0.1
 allow_anonymous true
 persistence true
@@ -71,7 +74,10 @@ class LocalBroker:
         self.proc: subprocess.Popen[bytes] | None = None
         folder.mkdir(parents=True, exist_ok=True)
         self.config = folder / "mosquitto.conf"
-        self.config.write_text(_CONFIG.format(port=self.port, folder=folder))
+        # run as the calling user: mosquitto started as root would switch to the
+        # 'mosquitto' user, which cannot write the persistence file here
+        user = pwd.getpwuid(os.getuid()).pw_name
+        self.config.write_text(_CONFIG.format(port=self.port, folder=folder, user=user))
 
     def start(self, timeout: float = 10.0) -> LocalBroker:
         """Start the broker and wait until it accepts connections."""

@@ -38,12 +38,18 @@ from kiwerk.errors import ConfigError
 
 @dataclass(frozen=True)
 class BrokerConfig:
-    """Where the MQTT broker is and who we are to it."""
+    """Where the MQTT broker is and who we are to it.
+
+    ``subscribe`` lists topic filters to listen to (e.g. ``line/#``, so that
+    messages on unknown topics are seen and counted); by default the
+    machines' own topics.
+    """
 
     host: str = "127.0.0.1"
     port: int = 1883
     client_id: str = "kiwerk-monitor"
     keepalive: int = 30
+    subscribe: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,6 +135,7 @@ def parse_line_config(data: dict[str, Any], source: str = "config") -> LineConfi
         port=int(b.get("port", 1883)),
         client_id=str(b.get("client_id", "kiwerk-monitor")),
         keepalive=int(b.get("keepalive", 30)),
+        subscribe=tuple(str(t) for t in b.get("subscribe", ())),
     )
     machines = []
     for i, m in enumerate(data.get("machines", [])):

@@ -195,26 +195,34 @@ class LineMonitor:
     # -- the vectorised path -----------------------------------------------
     def _matrix(
         self,
-    ) -> tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]:
+    ) -> tuple[
+        NDArray[np.intp], NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]
+    ]:
         rows = self._rows
         self._rows = []
         midx = np.fromiter((r[0] for r in rows), np.intp, len(rows))
         ts = np.fromiter((r[1] for r in rows), np.float64, len(rows))
         x = np.full((len(rows), self.d), np.nan)
+        keep = np.ones(len(rows), dtype=np.bool_)
+        strings = np.zeros(x.shape, dtype=np.bool_)
         for i, (m, _, values) in enumerate(rows):
             if isinstance(values, dict):
                 values = [values.get(s, math.nan) for s in self.sensors[m]]
             if not isinstance(values, list) or len(values) != self.d:
                 self._drop("wrong_length", str(self.names[m]))
+                keep[i] = False
                 continue
             try:
                 x[i] = values
             except (ValueError, TypeError):
-                x[i] = [v if type(v) in (float, int) else math.nan for v in values]
-                self.stats.dropped["not_a_number"] += sum(
-                    type(v) not in (float, int) for v in values
-                )
-        return midx, ts, x
+                numeric = [type(v) in (float, int) for v in values]
+                x[i] = [
+                    v if ok else math.nan for v, ok in zip(values, numeric, strict=True)
+                ]
+                strings[i] = np.logical_not(numeric)
+                for _ in range(int(strings[i].sum())):
+                    self._drop("not_a_number", str(self.names[m]))
+        return midx[keep], ts[keep], x[keep], strings[keep]
 
     def process(self) -> list[Alert]:
         """Score and buffer every message handled since the last call."""
@@ -223,11 +231,11 @@ class LineMonitor:
         return alerts
 
     def _ingest(self) -> list[Alert]:
-        strings = self.stats.dropped["not_a_number"]
-        midx, ts, x = self._matrix()
-        strings = self.stats.dropped["not_a_number"] - strings
+        midx, ts, x, strings = self._matrix()
         bad = ~np.isfinite(x)
-        self.stats.dropped["nan"] += int(bad.sum()) - strings
+        for k in np.flatnonzero((bad & ~strings).any(axis=1)):
+            for _ in range(int((bad[k] & ~strings[k]).sum())):
+                self._drop("nan", str(self.names[midx[k]]))
         self._buf.append((midx, ts, x))
         self._buf_rows += int((~bad).sum())
         return self._score(midx, ts, x, bad)

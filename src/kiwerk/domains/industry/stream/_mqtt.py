@@ -107,10 +107,12 @@ class MqttListener:
         )
         self.generation = 0
         self.connected = threading.Event()
+        self.subscribed = threading.Event()
         self.client = make_client(broker.client_id, manual_ack=True)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = lambda *args: self.subscribed.set()
 
     def _on_connect(
         self, c: mqtt.Client, u: Any, f: Any, rc: Any, p: Any = None
@@ -138,9 +140,11 @@ class MqttListener:
     def _on_message(self, c: mqtt.Client, u: Any, msg: mqtt.MQTTMessage) -> None:
         self.queue.put((msg.topic, msg.payload, msg.mid, self.generation))
 
-    def start(self) -> None:
-        """Connect and subscribe."""
+    def start(self, timeout: float = 10.0) -> None:
+        """Connect, subscribe and wait for the broker to confirm."""
         connect(self.client, self.broker)
+        if not self.subscribed.wait(timeout):
+            raise KiwerkError(f"no SUBACK from the broker in {timeout} s")
 
     def _ack(self, mid: int, generation: int) -> Callable[[], None]:
         def ack() -> None:

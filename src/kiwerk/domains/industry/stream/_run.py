@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from kiwerk.domains.industry.stream._alerts import AlertRouter
-from kiwerk.domains.industry.stream._config import LineConfig, MachineConfig
+from kiwerk.domains.industry.stream._config import LineConfig
 from kiwerk.domains.industry.stream._monitor import (
     LineMonitor,
     MonitorParams,
@@ -28,6 +28,7 @@ def write_line_config(config: LineConfig, path: Path) -> None:
         f'host = "{b.host}"',
         f"port = {b.port}",
         f'client_id = "{b.client_id}"',
+        "subscribe = [" + ", ".join(f'"{t}"' for t in b.subscribe) + "]",
         "",
         "[alerts]",
     ]
@@ -60,8 +61,8 @@ def write_line_config(config: LineConfig, path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def _topics(machines: tuple[MachineConfig, ...]) -> list[str]:
-    return [m.topic for m in machines]
+def _topics(config: LineConfig) -> list[str]:
+    return list(config.broker.subscribe) or [m.topic for m in config.machines]
 
 
 def run_monitor(
@@ -71,12 +72,13 @@ def run_monitor(
     params: MonitorParams | None = None,
     duration: float | None = None,
     stop: threading.Event | None = None,
+    ready: threading.Event | None = None,
 ) -> MonitorStats:
     """Listen to the line, score, alert and store until ``stop`` or ``duration``.
 
     Readings go to a :class:`ParquetSink` in ``store``; alerts to the log, the
     configured MQTT topic and webhook. On the way out the last batch is stored
-    and acknowledged.
+    and acknowledged. ``ready`` is set once the subscriptions are confirmed.
     """
     stop = stop or threading.Event()
     sink = ParquetSink(store)
@@ -94,7 +96,7 @@ def run_monitor(
         max_per_minute=a.max_per_minute,
     )
     monitor = LineMonitor(config, sink, params, router)
-    listener = MqttListener(config.broker, _topics(config.machines), monitor.handle)
+    listener = MqttListener(config.broker, _topics(config), monitor.handle)
     holder["listener"] = listener
     opcua = None
     if config.opcua:
@@ -103,6 +105,8 @@ def run_monitor(
         opcua = OpcuaIngest(config.opcua, monitor)
         opcua.start()
     listener.start()
+    if ready is not None:
+        ready.set()
     end = None if duration is None else time.monotonic() + duration
     try:
         while not stop.is_set() and (end is None or time.monotonic() < end):

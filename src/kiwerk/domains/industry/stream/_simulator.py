@@ -118,7 +118,12 @@ class LineSimulator:
 
     def line_config(self, monitor_id: str = "kiwerk-monitor") -> LineConfig:
         """The monitor's view of this line: one machine per recording."""
-        broker = BrokerConfig(self.broker.host, self.broker.port, monitor_id)
+        broker = BrokerConfig(
+            self.broker.host,
+            self.broker.port,
+            monitor_id,
+            subscribe=(self.prefix + "#",),
+        )
         return LineConfig(
             broker,
             tuple(

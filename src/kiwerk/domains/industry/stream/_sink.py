@@ -139,13 +139,18 @@ class ParquetSink:
 
     def read(self, machine: str | None = None) -> pa.Table:
         """Every stored reading (of one machine), in storage order."""
-        parts = self._parts()
-        if not parts:
-            return SCHEMA.empty_table()
-        table = pa.concat_tables(pq.read_table(p) for p in parts)
-        if machine is not None:
-            table = table.filter(pc.equal(table["machine"], machine))
-        return table
+        return read_readings(self.folder, machine)
 
 
-__all__ = ["SCHEMA", "ParquetSink", "ReadingSink", "readings_table"]
+def read_readings(folder: Path, machine: str | None = None) -> pa.Table:
+    """Every reading stored under ``folder`` (safe while a sink writes there)."""
+    parts = sorted(folder.glob("part-*.parquet"))
+    if not parts:
+        return SCHEMA.empty_table()
+    table = pa.concat_tables(pq.read_table(p).cast(SCHEMA) for p in parts)
+    if machine is not None:
+        table = table.filter(pc.equal(table["machine"], machine))
+    return table
+
+
+__all__ = ["SCHEMA", "ParquetSink", "ReadingSink", "read_readings", "readings_table"]
