@@ -13,7 +13,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kiwerk.domains.industry.stream import load_line_config, run_monitor
+from kiwerk.core.data import Pool
+from kiwerk.domains.industry.stream import PoolSink, load_line_config, run_monitor
+from kiwerk.errors import ConfigError
+from kiwerk.settings import get_settings
 
 app = typer.Typer(
     help="Live machine monitoring over MQTT and OPC UA.", no_args_is_help=True
@@ -29,6 +32,15 @@ def run(
     ),
     duration: Annotated[
         float | None, typer.Option(help="Stop after this many seconds.")
+    ] = None,
+    pool: Annotated[
+        bool, typer.Option(help="Store into the data pool instead of --store.")
+    ] = False,
+    dataset: Annotated[str, typer.Option(help="Pool dataset of the readings.")] = (
+        "line-readings"
+    ),
+    org: Annotated[
+        str | None, typer.Option(help="Organisation owning a new pool dataset.")
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
@@ -48,8 +60,17 @@ def run(
         f"monitoring {len(line.machine_names())} machines on "
         f"{line.broker.host}:{line.broker.port}; readings to {store}"
     )
+    sink: Path | PoolSink = store
+    if pool:
+        if org is None:
+            raise ConfigError("--pool needs --org, the organisation owning the dataset")
+        settings = get_settings()
+        the_pool = Pool.open(settings.pool_dir, secrets_path=settings.secrets_path)
+        sink = PoolSink(
+            the_pool, dataset, actor=settings.user, org=org, state_dir=store
+        )
     try:
-        stats = run_monitor(line, store, duration=duration, stop=stop)
+        stats = run_monitor(line, sink, duration=duration, stop=stop)
     except KeyboardInterrupt:  # pragma: no cover - interactive
         return
     table = Table(title="monitor run")

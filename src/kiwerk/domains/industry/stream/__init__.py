@@ -22,6 +22,7 @@ from kiwerk.domains.industry.stream._mqtt import (
     make_client,
     run_listener,
 )
+from kiwerk.domains.industry.stream._pool_sink import PoolSink
 from kiwerk.domains.industry.stream._run import run_monitor, write_line_config
 from kiwerk.domains.industry.stream._simulator import (
     Fault,
@@ -63,6 +64,7 @@ __all__ = [
     "MqttListener",
     "OpcuaSource",
     "ParquetSink",
+    "PoolSink",
     "ReadingSink",
     "Recording",
     "SimulatorReport",

@@ -15,7 +15,7 @@ from kiwerk.domains.industry.stream._monitor import (
     MonitorStats,
 )
 from kiwerk.domains.industry.stream._mqtt import MqttListener
-from kiwerk.domains.industry.stream._sink import ParquetSink
+from kiwerk.domains.industry.stream._sink import ParquetSink, ReadingSink
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def _topics(config: LineConfig) -> list[str]:
 
 def run_monitor(
     config: LineConfig,
-    store: Path,
+    store: Path | ReadingSink,
     *,
     params: MonitorParams | None = None,
     duration: float | None = None,
@@ -76,12 +76,13 @@ def run_monitor(
 ) -> MonitorStats:
     """Listen to the line, score, alert and store until ``stop`` or ``duration``.
 
-    Readings go to a :class:`ParquetSink` in ``store``; alerts to the log, the
+    Readings go to ``store``: a :class:`ReadingSink` (e.g. a pool sink) or a
+    folder for a :class:`ParquetSink`; alerts to the log, the
     configured MQTT topic and webhook. On the way out the last batch is stored
     and acknowledged. ``ready`` is set once the subscriptions are confirmed.
     """
     stop = stop or threading.Event()
-    sink = ParquetSink(store)
+    sink = ParquetSink(store) if isinstance(store, Path) else store
     holder: dict[str, MqttListener] = {}
 
     def publish(topic: str, payload: str) -> None:
