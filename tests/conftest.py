@@ -2,12 +2,14 @@
 
 - ``settings``: kiwerk settings whose home is a fresh temporary folder and whose
   data folder is the real shared one (read-only).
+- ``cli_env``: environment pointing the CLI at a fresh home.
 - ``data_dir``: the folder of the real benchmark datasets; tests that need it
   are skipped with a clear reason when it is absent.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,3 +30,19 @@ def data_dir() -> Path:
 def settings(tmp_path: Path, data_dir: Path) -> Settings:
     """Settings with a fresh home under ``tmp_path`` and the real data folder."""
     return Settings(home=tmp_path / "home", data=data_dir, download=False)
+
+
+@pytest.fixture
+def cli_env(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """Point the CLI's settings at a fresh home (returned) and the real data."""
+    from kiwerk.settings import get_settings
+
+    home = tmp_path / "cli-home"
+    monkeypatch.setenv("KIWERK_HOME", str(home))
+    monkeypatch.setenv("KIWERK_DATA", str(data_dir))
+    monkeypatch.setenv("KIWERK_DOWNLOAD", "false")
+    get_settings.cache_clear()
+    yield home
+    get_settings.cache_clear()

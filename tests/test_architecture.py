@@ -19,6 +19,8 @@ LAYERS = {"core": 0, "domains": 1, "interfaces": 2}
 
 def _layer(module: str) -> tuple[int, str | None]:
     parts = module.split(".")
+    if parts[1:] == ["__main__"]:
+        return LAYERS["interfaces"], None
     if len(parts) > 1 and parts[1] in LAYERS:
         domain = parts[2] if parts[1] == "domains" and len(parts) > 2 else None
         return LAYERS[parts[1]], domain

@@ -74,6 +74,10 @@ class Settings(BaseSettings):
         default=None,
         description="Remote MLflow server; default a SQLite store under <home>.",
     )
+    metadata_database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the metadata store; default SQLite in <home>.",
+    )
     user: str = Field(default="admin", description="The acting user for the CLI.")
     secret_key: str = Field(default=_DEV_SECRET, description="Signs API tokens.")
     seed: int = 42
@@ -109,6 +113,13 @@ class Settings(BaseSettings):
     def secrets_path(self) -> Path:
         """The secrets file, kept outside the pool with 0600 rights."""
         return self.secrets_file or self.home / "secrets.toml"
+
+    @property
+    def metadata_url(self) -> str:
+        """Metadata store URL: the configured one, or SQLite under the home."""
+        if self.metadata_database_url:
+            return self.metadata_database_url
+        return f"sqlite:///{self.home / 'kiwerk.db'}"
 
     @property
     def tracking_uri(self) -> str:

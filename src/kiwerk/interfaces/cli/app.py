@@ -15,7 +15,7 @@ from rich.console import Console
 
 from kiwerk import __version__
 from kiwerk.errors import KiwerkError
-from kiwerk.interfaces.cli import datasets, demo, pool
+from kiwerk.interfaces.cli import datasets, demo, pool, readiness, tracker
 
 app = typer.Typer(
     name="kiwerk",
@@ -25,6 +25,8 @@ app = typer.Typer(
 )
 app.add_typer(datasets.app, name="datasets")
 app.add_typer(pool.app, name="pool")
+app.add_typer(readiness.app, name="readiness")
+app.add_typer(tracker.app, name="tracker")
 app.command("demo")(demo.demo)
 
 err_console = Console(stderr=True)
@@ -41,7 +43,7 @@ def main() -> None:
     try:
         result = app(standalone_mode=False)
     except KiwerkError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
