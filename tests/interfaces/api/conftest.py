@@ -5,6 +5,7 @@
   ``KIWERK_TEST_POSTGRES_URL`` or ``.kiwerk-ci/postgres.url`` (written by
   ``scripts/services start``); without a reachable server its cases are
   skipped with the reason, except under ``CI=true`` where they fail.
+- ``small``: the same world with tiny body limits, on SQLite.
 - ``api``: a :class:`World` — a live app (``TestClient``) with organisations
   acme (owner ada, analyst ana, viewer vic; dataset ``pumps`` v1) and uni
   (owner bob, analyst ben; dataset ``scans`` v1), and an access token for each
@@ -175,11 +176,13 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     return home, world.headers
 
 
-@pytest.fixture
-def api(
-    tmp_path: Path, store_url: str, template: tuple[Path, dict[str, Any]]
+def open_world(
+    tmp_path: Path,
+    store_url: str,
+    template: tuple[Path, dict[str, Any]],
+    params: ApiParams = FAST,
 ) -> Iterator[World]:
-    """A fresh copy of the template world on the parametrised metadata store."""
+    """A fresh copy of the template world on ``store_url`` with ``params``."""
     source, headers = template
     home = tmp_path / "home"
     shutil.copytree(source, home)
@@ -187,11 +190,19 @@ def api(
         store_url = f"sqlite:///{home / 'meta.db'}"
     else:
         _copy_store(f"sqlite:///{home / 'meta.db'}", store_url)
-    app = create_app(_settings(home, store_url), FAST)
+    app = create_app(_settings(home, store_url), params)
     with TestClient(app) as client:
         yield World(
             client, app.state.services, {u: dict(h) for u, h in headers.items()}
         )
+
+
+@pytest.fixture
+def api(
+    tmp_path: Path, store_url: str, template: tuple[Path, dict[str, Any]]
+) -> Iterator[World]:
+    """A fresh copy of the template world on the parametrised metadata store."""
+    yield from open_world(tmp_path, store_url, template)
 
 
 def _copy_store(source: str, target: str) -> None:
@@ -203,3 +214,12 @@ def _copy_store(source: str, target: str) -> None:
                 b.execute(table.insert(), rows)
     src.close()
     dst.close()
+
+
+@pytest.fixture
+def small(tmp_path: Path, template: tuple[Path, dict[str, Any]]) -> Iterator[World]:
+    """The world with tiny body limits (2 KiB JSON, 4 KiB uploads), SQLite store."""
+    params = ApiParams(
+        passwords=FAST.passwords, max_body_bytes=2048, max_upload_bytes=4096
+    )
+    yield from open_world(tmp_path, "sqlite", template, params)

@@ -18,12 +18,11 @@ from kiwerk.core.store._migrate import (
     head_revision,
     migrate,
 )
-from kiwerk.core.store._records import JOB_STATES, ApiKeyRecord, JobRecord
+from kiwerk.core.store._records import ApiKeyRecord, JobRecord
 from kiwerk.core.store._store import MetadataStore, normalise_url
 
 __all__ = [
     "ApiKeyRecord",
-    "JOB_STATES",
     "JobRecord",
     "MetadataStore",
     "current_revision",

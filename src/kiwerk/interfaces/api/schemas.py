@@ -246,6 +246,7 @@ class JobPublic(_Out):
 
 
 __all__ = [
+    "NAME_PATTERN",
     "ApiKeyCreate",
     "ApiKeyCreated",
     "ApiKeyPublic",
@@ -260,7 +261,6 @@ __all__ = [
     "IngestResult",
     "JobPublic",
     "Me",
-    "NAME_PATTERN",
     "Name",
     "OrgCreate",
     "OrgPublic",

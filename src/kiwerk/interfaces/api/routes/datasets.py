@@ -317,7 +317,8 @@ def revoke(
     services: ServicesDep, principal: PrincipalDep, name: Name, org: Name
 ) -> Response:
     """Withdraw a grant (owners of the dataset's org)."""
-    visible_dataset(services.pool, principal, name)
+    info = visible_dataset(services.pool, principal, name)
+    services.pool.require_role(principal.actor, info.org, "owner")
     if org not in services.pool.grants(name, actor=principal.actor):
         raise ProblemError(404, f"dataset {name!r} has no grant to {org!r}")
     services.pool.revoke(name, from_org=org, actor=principal.actor)
