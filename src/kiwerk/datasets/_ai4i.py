@@ -26,6 +26,31 @@ def load_ai4i(*, directory: Path) -> pd.DataFrame:
 
     The failure-mode columns are labels, never features; ``UDI`` and
     ``Product ID`` are identifiers, never features.
+
+    Parameters
+    ----------
+    directory
+        The folder holding ``ai4i2020.csv`` (UTF-8 with BOM, CRLF).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The 14 columns of the file: :data:`IDENTIFIERS` (``UDI`` int,
+        ``Product ID`` str), :data:`FEATURES` (``Type`` L/M/H and five
+        numeric process values), :data:`TARGET` (0/1) and the five 0/1
+        :data:`FAILURE_MODES`.
+
+    Raises
+    ------
+    DataFormatError
+        A column is missing.
+
+    Examples
+    --------
+    >>> from kiwerk.settings import Settings
+    >>> frame = load_ai4i(directory=Settings().data / "ai4i2020")  # doctest: +SKIP
+    >>> frame.shape, int(frame[TARGET].sum())  # doctest: +SKIP
+    ((10000, 14), 339)
     """
     path = directory / "ai4i2020.csv"
     frame = pd.read_csv(path, encoding="utf-8-sig")

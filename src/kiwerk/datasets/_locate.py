@@ -165,6 +165,21 @@ def _fetch(
                 source=str(status.path),
             )
     folder = spec.directory(root)
+    try:
+        _download_missing(spec, folder, missing, progress)
+    except OSError as exc:
+        raise DatasetUnavailable(
+            f"cannot write dataset {spec.name!r} into {folder} ({exc}); set "
+            f"KIWERK_DATA to a writable folder (now {root})"
+        ) from exc
+
+
+def _download_missing(
+    spec: DatasetSpec,
+    folder: Path,
+    missing: tuple[FileStatus, ...],
+    progress: Progress | None,
+) -> None:
     with _client_and_bar(progress) as (client, bar):
         from_archive = [s.file for s in missing if s.file.url is None]
         if from_archive and spec.archive is not None:

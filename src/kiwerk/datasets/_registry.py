@@ -8,11 +8,12 @@ folder's ``SOURCE.md`` and checked against the files.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path, PurePosixPath
+from types import MappingProxyType
 from typing import Any
 
 from kiwerk.errors import NotFound
@@ -134,8 +135,8 @@ def _spec(name: str, table: dict[str, Any]) -> DatasetSpec:
 
 
 @cache
-def registry() -> dict[str, DatasetSpec]:
-    """Every registered dataset by name, in registry order.
+def registry() -> Mapping[str, DatasetSpec]:
+    """Every registered dataset by name, in registry order (read-only).
 
     Examples
     --------
@@ -147,7 +148,7 @@ def registry() -> dict[str, DatasetSpec]:
     """
     text = resources.files("kiwerk.datasets").joinpath("registry.toml").read_text()
     tables = tomllib.loads(text)["datasets"]
-    return {name: _spec(name, table) for name, table in tables.items()}
+    return MappingProxyType({n: _spec(n, t) for n, t in tables.items()})
 
 
 def get_dataset(name: str) -> DatasetSpec:

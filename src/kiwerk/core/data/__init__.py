@@ -6,6 +6,7 @@ Examples
 """
 
 from kiwerk.core.data._audit import AuditEntry, AuditLog, AuditVerification
+from kiwerk.core.data._contracts import builtin_contract, builtin_contracts
 from kiwerk.core.data._ingest import StagedVersion, stage
 from kiwerk.core.data._pool import Pool
 from kiwerk.core.data._privacy import (
@@ -49,6 +50,8 @@ __all__ = [
     "VersionDiff",
     "VersionInfo",
     "Violation",
+    "builtin_contract",
+    "builtin_contracts",
     "k_anonymity",
     "load_secrets",
     "mask_text",

@@ -94,10 +94,12 @@ def stage(
     *,
     batch_rows: int = BATCH_ROWS,
     dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> StagedVersion:
     """Stream ``path`` into ``directory`` as data (and quarantine) Parquet.
 
     With ``dry_run`` the file is checked and its report built, nothing kept.
+    ``progress`` is called with the number of rows read after each batch.
 
     Raises
     ------
@@ -157,6 +159,8 @@ def stage(
                 )
             writers.write(DATA_FILE, transform(good, spec, pseudonymiser))
             first_row += batch.num_rows
+            if progress is not None:
+                progress(first_row - 1)
     finally:
         writers.close()
     report = quality.finish()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -122,13 +122,20 @@ class Pool(Governance):
 
     # -- writing ---------------------------------------------------------------
 
-    def ingest(self, path: Path, dataset: str, *, actor: str) -> IngestReport:
+    def ingest(
+        self,
+        path: Path,
+        dataset: str,
+        *,
+        actor: str,
+        progress: Callable[[int], None] | None = None,
+    ) -> IngestReport:
         """Write ``path`` (CSV, Parquet, JSON lines) as the next version of ``dataset``.
 
         The file streams through the contract checks, pseudonymisation and
         quality report into a staging folder; only a complete, valid version
         is published. Concurrent ingests into one dataset run one after the
-        other.
+        other. ``progress`` is called with the rows read so far.
 
         Raises
         ------
@@ -146,7 +153,9 @@ class Pool(Governance):
             self._remove_leftovers(dataset)
             staging = self.root / "staging" / dataset / uuid.uuid4().hex
             try:
-                staged = stage(path, row.spec, staging, self._pseudonymiser)
+                staged = stage(
+                    path, row.spec, staging, self._pseudonymiser, progress=progress
+                )
                 version = self._publish(dataset, staged, path, actor)
             finally:
                 shutil.rmtree(staging.parent, ignore_errors=True)

@@ -51,6 +51,14 @@ _MAGIC = {
 _SNIFF_BYTES = 1 << 16
 _LINE = re.compile(r"Line: (\d+)")
 _JSON_LINE = re.compile(r"in line (\d+)")
+_KEY_PHRASES = (
+    "Could not convert",
+    "Expected Number of Columns",
+    "Invalid unicode",
+    "Malformed JSON",
+    "unterminated quote",
+    "Value with unterminated quote",
+)
 
 
 @dataclass(frozen=True)
@@ -166,9 +174,9 @@ def batches(
                 yield reader.read_next_batch()
             except StopIteration:
                 return
-            except (duckdb.Error, pa.ArrowException) as exc:
+            except (duckdb.Error, pa.ArrowException, OSError) as exc:
                 raise _translate(exc, source) from exc
-    except (duckdb.Error, pa.ArrowException) as exc:
+    except (duckdb.Error, pa.ArrowException, OSError) as exc:
         raise _translate(exc, source) from exc
     finally:
         con.close()
@@ -222,15 +230,14 @@ def _translate(exc: Exception, source: Source) -> DataFormatError:
 
 
 def _detail(text: str) -> str:
-    lines = [s.strip() for s in text.splitlines() if s.strip()]
-    useful = [
-        s
-        for s in lines
-        if not s.startswith(("Original Line", "Possible", "*", "CSV Error on Line"))
-        and "=" not in s
-    ]
-    first = (useful or lines or ["unreadable file"])[0]
-    return re.sub(r"^[A-Za-z ]+Error: ", "", first)
+    lines = [re.sub(r"^[A-Za-z ]*Error: ", "", s.strip()) for s in text.splitlines()]
+    lines = [s for s in lines if s]
+    for key in _KEY_PHRASES:
+        found = next((s for s in lines if key in s), None)
+        if found is not None:
+            return found
+    useful = [s for s in lines if not s.startswith(("CSV Error on Line", "Original"))]
+    return (useful or lines or ["unreadable file"])[0]
 
 
 def diagnose_csv(path: Path) -> DataFormatError | None:
@@ -239,27 +246,30 @@ def diagnose_csv(path: Path) -> DataFormatError | None:
     Used when DuckDB's error names no line (its sniffer gives up on a file
     whose first rows are already broken).
     """
+    name = str(path)
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             delimiter = _delimiter(handle.read(_SNIFF_BYTES))
             handle.seek(0)
             reader = csv.reader(handle, delimiter=delimiter, strict=True)
             width = len(next(reader, []))
+            start = reader.line_num + 1
             for fields in reader:
                 if fields and len(fields) != width:
                     return DataFormatError(
                         f"expected {width} fields, found {len(fields)}",
-                        source=str(path),
-                        line=reader.line_num,
+                        source=name,
+                        line=start,
                     )
+                start = reader.line_num + 1
     except csv.Error as exc:
         return DataFormatError(
-            f"malformed CSV: {exc}", source=str(path), line=reader.line_num
+            f"malformed CSV ({exc}): a quote opened here is never closed",
+            source=name,
+            line=start,
         )
-    except UnicodeDecodeError as exc:
-        return DataFormatError(
-            "not UTF-8; re-save the file as UTF-8", source=str(path)
-        ).with_traceback(exc.__traceback__)
+    except UnicodeDecodeError:
+        return DataFormatError("not UTF-8; re-save the file as UTF-8", source=name)
     return None
 
 

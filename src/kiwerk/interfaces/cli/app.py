@@ -43,7 +43,7 @@ def main() -> None:
     try:
         result = app(standalone_mode=False)
     except KiwerkError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()

@@ -77,15 +77,13 @@ def _hash_progress() -> Progress:
     )
 
 
-def _verify_all(specs: list[DatasetSpec], settings: Settings) -> list[VerifyReport]:
+def _verify_all(
+    specs: list[DatasetSpec], settings: Settings, *, use_cache: bool = True
+) -> list[VerifyReport]:
+    cache_dir = _cache_dir(settings) if use_cache else None
     with _hash_progress() as progress:
         return [
-            verify_dataset(
-                spec,
-                settings.data,
-                cache_dir=_cache_dir(settings),
-                progress=progress,
-            )
+            verify_dataset(spec, settings.data, cache_dir=cache_dir, progress=progress)
             for spec in specs
         ]
 
@@ -113,11 +111,16 @@ def list_datasets() -> None:
 
 
 @app.command("verify")
-def verify(names: Names = None) -> None:
+def verify(
+    names: Names = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Re-hash every file, ignoring the cache.")
+    ] = False,
+) -> None:
     """Check every file's sha256; exit non-zero on any mismatch or absence."""
     settings = get_settings()
     specs = select_datasets(names or [])
-    reports = _verify_all(specs, settings)
+    reports = _verify_all(specs, settings, use_cache=not full)
     table = Table(title=f"Verification in {settings.data}")
     for column in ("name", "files", "status"):
         table.add_column(column)
@@ -130,6 +133,7 @@ def verify(names: Names = None) -> None:
                 f"[red]mismatch[/] {status.path}: expected {status.file.sha256}, "
                 f"actual {status.actual}",
                 highlight=False,
+                soft_wrap=True,
             )
     for report in reports:
         report.raise_for_mismatch()
@@ -164,8 +168,14 @@ def fetch(
                 if len(specs) == 1:
                     raise
                 failures.append(str(exc))
-                err_console.print(f"[red]failed[/] {exc}", highlight=False)
+                err_console.print(
+                    f"[red]failed[/] {exc}", highlight=False, soft_wrap=True
+                )
                 continue
-            console.print(f"[green]ready[/] {spec.name}: {folder}", highlight=False)
+            console.print(
+                f"[green]ready[/] {spec.name}: {folder}",
+                highlight=False,
+                soft_wrap=True,
+            )
     if failures:
         raise DatasetUnavailable(f"{len(failures)} of {len(specs)} datasets failed")

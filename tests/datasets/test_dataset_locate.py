@@ -325,3 +325,18 @@ def test_archive_without_member_is_unavailable(
     )
     with pytest.raises(DatasetUnavailable, match=r"no member named 'b\.csv'"):
         locate(spec, tmp_path / "root", download=True)
+
+
+def test_unwritable_root_is_unavailable(
+    served: tuple[Path, str],
+    tmp_path: Path,
+    file_spec: Callable[..., FileSpec],
+    make_spec: Callable[..., DatasetSpec],
+) -> None:
+    """A data root that cannot hold the dataset says so and names KIWERK_DATA."""
+    (served[0] / "a.csv").write_bytes(A)
+    spec = make_spec([file_spec("a.csv", A, f"{served[1]}/a.csv")])
+    root = tmp_path / "a-file"
+    root.write_text("not a folder")
+    with pytest.raises(DatasetUnavailable, match=r"cannot write.*KIWERK_DATA"):
+        locate(spec, root, download=True)
