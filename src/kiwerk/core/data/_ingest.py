@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -232,18 +233,27 @@ def _dataset_checks(report: QualityReport, spec: DatasetSpec) -> None:
 def _post_stats(report: QualityReport, data: Path, spec: DatasetSpec) -> None:
     if not data.exists():
         return
-    con = duckdb.connect()
+    names = pq.read_schema(data).names
+    row_hash = "hash(" + ", ".join(_quote(n) for n in names) + ")"
+    # Spilling is allowed (into the staging folder): the data is pseudonymised.
+    con = duckdb.connect(
+        config={"memory_limit": "512MB", "temp_directory": str(data.parent / ".spill")}
+    )
     try:
         total, distinct = con.execute(
-            "SELECT count(*), (SELECT count(*) FROM (SELECT DISTINCT * FROM "
-            "read_parquet($p))) FROM read_parquet($p)",
-            {"p": str(data)},
+            f"SELECT count(*), count(DISTINCT {row_hash}) FROM read_parquet(?)",
+            [str(data)],
         ).fetchone() or (0, 0)
     finally:
         con.close()
+        shutil.rmtree(data.parent / ".spill", ignore_errors=True)
     report.duplicate_rows = int(total) - int(distinct)
     if spec.quasi_identifiers:
         report.k_min = k_anonymity(data, spec.quasi_identifiers, spec.k).k_min
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def file_sha256(path: Path) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -225,7 +226,8 @@ class Pool(Governance):
         with self.catalog.transaction() as con:
             row = acl.dataset_row(con, dataset)
             acl.require_role(con, actor, row.org, "analyst")
-        scratch = self.root / "staging" / f".check-{uuid.uuid4().hex}"
+        # Outside the pool: a check must not collide with recovery or ingests.
+        scratch = Path(tempfile.mkdtemp(prefix="kiwerk-check-"))
         try:
             report = stage(
                 path, row.spec, scratch, self._pseudonymiser, dry_run=True

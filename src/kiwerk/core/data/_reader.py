@@ -166,7 +166,7 @@ def batches(
     if source.kind == "parquet":
         yield from _parquet_batches(source, batch_rows)
         return
-    con = duckdb.connect(config={"memory_limit": "1GB", "temp_directory": ""})
+    con = duckdb.connect(config={"memory_limit": "512MB", "temp_directory": ""})
     try:
         reader = _relation(con, source, spec).to_arrow_reader(batch_rows)
         while True:
