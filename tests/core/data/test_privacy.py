@@ -92,3 +92,9 @@ def test_k_anonymity_blocks_sharing(pool: Pool, pumps_csv: Path) -> None:
     )
     pool.grant("pumps", to_org="uni", level="read", actor="ada")
     assert len(pool.read("pumps", actor="bob")) == 6
+
+
+def test_foreign_secrets_refused(pool: Pool, tmp_path: Path) -> None:
+    """A pool opened with another secrets file (other keys) refuses to start."""
+    with pytest.raises(ConfigError, match="does not hold this pool's keys"):
+        Pool.open(pool.root, secrets_path=tmp_path / "other" / "secrets.toml")

@@ -134,3 +134,43 @@ def test_demo_from_clean_home(
     assert "audit log intact: 3 entries" in out
     assert (home / "secrets.toml").stat().st_mode & 0o777 == 0o600
     assert kiwerk(capsys, monkeypatch, "demo")[0] == 0  # runs again: version 2
+
+
+@pytest.mark.usefixtures("home")
+def test_listing_and_export_commands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Users, versions, show, list, check, diff, export, revoke and audit list work."""
+    data = tmp_path / "pumps.csv"
+    data.write_text(PUMPS)
+
+    def run(*args: str) -> tuple[int, str]:
+        return kiwerk(capsys, monkeypatch, *args)
+
+    run("pool", "init", "--org", "acme", "--owner", "ada")
+    assert (
+        run("pool", "user", "add", "vic", "--org", "acme", "--role", "viewer")[0] == 0
+    )
+    assert "vic (viewer)" in run("pool", "org", "list")[1]
+    run("pool", "ingest", str(data), "--dataset", "pumps", "--personal", "operator")
+    data.write_text(PUMPS.replace("21.0", "21.5"))
+    run("pool", "ingest", str(data), "--dataset", "pumps")
+    assert "│ 2 " in run("pool", "versions", "pumps")[1]
+    assert '"version": 1' in run("pool", "show", "pumps", "--version", "1")[1]
+    assert "pumps" in run("pool", "list")[1]
+    diff = run("pool", "diff", "pumps", "1")[1]
+    assert '"rows_added": 1' in diff
+    assert run("pool", "check", str(data), "--dataset", "pumps")[0] == 0
+    out_file = tmp_path / "out.parquet"
+    assert run("pool", "export", "pumps", str(out_file))[0] == 0
+    assert out_file.stat().st_size > 0
+    run("pool", "org", "create", "uni")
+    run("pool", "grant", "pumps", "--to", "uni")
+    assert run("pool", "revoke", "pumps", "--from", "uni")[0] == 0
+    audit = run("pool", "audit", "list", "--limit", "4")[1]
+    assert "revoke" in audit
+    assert "export" in audit
+    monkeypatch.setenv("KIWERK_USER", "vic")
+    code, out = run("pool", "ingest", str(data), "--dataset", "pumps")
+    assert code == 4
+    assert "'vic' needs role 'analyst'" in out

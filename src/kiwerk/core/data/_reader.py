@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kiwerk.core.data._spec import DatasetSpec
-from kiwerk.errors import DataFormatError
+from kiwerk.errors import ContractViolation, DataError, DataFormatError
 
 FORMATS = {
     ".csv": "csv",
@@ -175,9 +175,9 @@ def batches(
             except StopIteration:
                 return
             except (duckdb.Error, pa.ArrowException, OSError) as exc:
-                raise _translate(exc, source) from exc
+                raise _translate(exc, source, spec) from exc
     except (duckdb.Error, pa.ArrowException, OSError) as exc:
-        raise _translate(exc, source) from exc
+        raise _translate(exc, source, spec) from exc
     finally:
         con.close()
 
@@ -213,7 +213,7 @@ def _parquet_batches(source: Source, batch_rows: int) -> Iterator[pa.RecordBatch
         ) from exc
 
 
-def _translate(exc: Exception, source: Source) -> DataFormatError:
+def _translate(exc: Exception, source: Source, spec: DatasetSpec) -> DataError:
     text = str(exc)
     name = str(source.path)
     match = _LINE.search(text) or _JSON_LINE.search(text)
@@ -224,9 +224,11 @@ def _translate(exc: Exception, source: Source) -> DataFormatError:
     detail = _detail(text)
     line = int(match.group(1)) if match else None
     column = re.search(r'converting column "(.+?)"', text)
-    return DataFormatError(
-        detail, source=name, line=line, field=column.group(1) if column else None
-    )
+    field = column.group(1) if column else None
+    if field is not None and spec.column(field) is not None:
+        # A declared column whose value is not of its declared type.
+        return ContractViolation(detail, source=name, line=line, field=field)
+    return DataFormatError(detail, source=name, line=line, field=field)
 
 
 def _detail(text: str) -> str:
