@@ -10,7 +10,6 @@ to the quarantine table alike.
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ import pyarrow.parquet as pq
 from kiwerk.core.data._contract import ContractChecker, check_columns, conform, row_mask
 from kiwerk.core.data._privacy import Pseudonymiser, k_anonymity, mask_text
 from kiwerk.core.data._quality import QualityAccumulator, QualityReport, Violation
-from kiwerk.core.data._reader import batches, detect, header
+from kiwerk.core.data._reader import Source, batches, detect, header
 from kiwerk.core.data._spec import DatasetSpec
 from kiwerk.errors import ContractViolation, DataFormatError
 
@@ -112,56 +111,19 @@ def stage(
     """
     source = detect(path)
     name = str(path)
-    if source.kind != "jsonl":
-        names = header(source)
-        check_columns(names, spec, name)
-    missing = [
-        c
-        for c in (*spec.personal, *spec.drop, *spec.mask)
-        if source.kind != "jsonl" and c not in names
-    ]
-    if missing:
-        raise ContractViolation(
-            "column named personal, dropped or masked is not in the file",
-            source=name,
-            field=missing[0],
-        )
+    _check_header(source, spec)
     treatments = dict.fromkeys(spec.personal, "personal")
     treatments.update(dict.fromkeys(spec.drop, "dropped"))
     treatments.update(dict.fromkeys(spec.mask, "masked"))
     quality = QualityAccumulator(
         QualityReport(source=path.name, policy=spec.policy), treatments
     )
-    checker = ContractChecker(spec)
     writers = _Writers(directory)
-    first_row, quarantined = 1, 0
     directory.mkdir(parents=True, exist_ok=True)
     try:
-        for raw in batches(source, spec, batch_rows=batch_rows):
-            if first_row == 1 and source.kind == "jsonl":
-                check_columns(raw.schema.names, spec, name)
-            batch = conform(raw, spec, first_row=first_row, source=name)
-            quality.update(batch)
-            bad = sorted(
-                {
-                    v.row
-                    for v in _record(checker, batch, first_row, quality, source.line_of)
-                }
-            )
-            if bad and spec.policy == "reject" and not dry_run:
-                _reject(quality.finish(), name)
-            good = batch
-            if bad:
-                mask = row_mask(bad, first_row, batch.num_rows)
-                good = batch.filter(pc.invert(mask))
-                quarantined += len(bad)
-                writers.write(
-                    QUARANTINE_FILE, transform(batch.filter(mask), spec, pseudonymiser)
-                )
-            writers.write(DATA_FILE, transform(good, spec, pseudonymiser))
-            first_row += batch.num_rows
-            if progress is not None:
-                progress(first_row - 1)
+        quarantined = _stream(
+            source, spec, pseudonymiser, quality, writers, batch_rows, dry_run, progress
+        )
     finally:
         writers.close()
     report = quality.finish()
@@ -176,18 +138,66 @@ def stage(
     _post_stats(report, data, spec)
     (directory / "quality.json").write_text(report.to_json(), encoding="utf-8")
     (directory / "quality.html").write_text(report.to_html(), encoding="utf-8")
-    (directory / "spec.json").write_text(
-        json.dumps(spec.to_dict(), indent=2), encoding="utf-8"
-    )
-    schema = writers.schema
+    (directory / "spec.json").write_text(spec.to_json(), encoding="utf-8")
     return StagedVersion(
         directory=directory,
         rows=report.rows_kept,
         quarantined=quarantined,
         content_hash=file_sha256(data),
-        columns=tuple(schema.names) if schema is not None else (),
+        columns=tuple(writers.schema.names) if writers.schema is not None else (),
         quality=report,
     )
+
+
+def _check_header(source: Source, spec: DatasetSpec) -> None:
+    if source.kind == "jsonl":
+        return  # JSON objects carry their keys: checked on the first batch
+    names = header(source)
+    check_columns(names, spec, str(source.path))
+    missing = [c for c in (*spec.personal, *spec.drop, *spec.mask) if c not in names]
+    if missing:
+        raise ContractViolation(
+            "column named personal, dropped or masked is not in the file",
+            source=str(source.path),
+            field=missing[0],
+        )
+
+
+def _stream(
+    source: Source,
+    spec: DatasetSpec,
+    pseudonymiser: Pseudonymiser,
+    quality: QualityAccumulator,
+    writers: _Writers,
+    batch_rows: int,
+    dry_run: bool,
+    progress: Callable[[int], None] | None,
+) -> int:
+    """Check, transform and write every batch; return the quarantined rows."""
+    name = str(source.path)
+    checker = ContractChecker(spec)
+    first_row, quarantined = 1, 0
+    for raw in batches(source, spec, batch_rows=batch_rows):
+        if first_row == 1 and source.kind == "jsonl":
+            check_columns(raw.schema.names, spec, name)
+        batch = conform(raw, spec, first_row=first_row, source=name)
+        quality.update(batch)
+        found = _record(checker, batch, first_row, quality, source.line_of)
+        bad = sorted({v.row for v in found})
+        if bad and spec.policy == "reject" and not dry_run:
+            _reject(quality.finish(), name)
+        good = batch
+        if bad:
+            mask = row_mask(bad, first_row, batch.num_rows)
+            good = batch.filter(pc.invert(mask))
+            quarantined += len(bad)
+            rejected = transform(batch.filter(mask), spec, pseudonymiser)
+            writers.write(QUARANTINE_FILE, rejected)
+        writers.write(DATA_FILE, transform(good, spec, pseudonymiser))
+        first_row += batch.num_rows
+        if progress is not None:
+            progress(first_row - 1)
+    return quarantined
 
 
 def _record(
