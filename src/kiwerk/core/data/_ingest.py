@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -23,7 +24,7 @@ import pyarrow.parquet as pq
 from kiwerk.core.data._contract import ContractChecker, check_columns, conform, row_mask
 from kiwerk.core.data._privacy import Pseudonymiser, k_anonymity, mask_text
 from kiwerk.core.data._quality import QualityAccumulator, QualityReport, Violation
-from kiwerk.core.data._reader import Source, batches, detect, header
+from kiwerk.core.data._reader import UNPARSED, Source, batches, detect, header
 from kiwerk.core.data._spec import DatasetSpec
 from kiwerk.errors import ContractViolation, DataFormatError
 
@@ -180,10 +181,13 @@ def _stream(
     for raw in batches(source, spec, batch_rows=batch_rows):
         if first_row == 1 and source.kind == "jsonl":
             check_columns(raw.schema.names, spec, name)
+        raw, unparsed = _split_unparsed(raw, first_row, source.line_of, spec)
         batch = conform(raw, spec, first_row=first_row, source=name)
         quality.update(batch)
+        for violation in unparsed:
+            quality.add(violation)
         found = _record(checker, batch, first_row, quality, source.line_of)
-        bad = sorted({v.row for v in found})
+        bad = sorted({v.row for v in [*unparsed, *found]})
         if bad and spec.policy == "reject" and not dry_run:
             _reject(quality.finish(), name)
         good = batch
@@ -198,6 +202,30 @@ def _stream(
         if progress is not None:
             progress(first_row - 1)
     return quarantined
+
+
+def _split_unparsed(
+    batch: pa.RecordBatch,
+    first_row: int,
+    line_of: Callable[[int], int | None],
+    spec: DatasetSpec,
+) -> tuple[pa.RecordBatch, list[Violation]]:
+    """Remove the reader's unparsed-value columns; turn their values into violations."""
+    keep = [n for n in batch.schema.names if not n.startswith(UNPARSED)]
+    if len(keep) == batch.num_columns:
+        return batch, []
+    found = []
+    for name in batch.schema.names:
+        if not name.startswith(UNPARSED):
+            continue
+        column = name.removeprefix(UNPARSED)
+        declared = spec.column(column)
+        check = f"dtype({declared.dtype if declared else '?'})"
+        values = batch.column(name)
+        for i in np.flatnonzero(pc.is_valid(values).to_numpy(zero_copy_only=False)):
+            row = first_row + int(i)
+            found.append(Violation(row, line_of(row), column, check, str(values[i])))
+    return batch.select(keep), found
 
 
 def _record(

@@ -49,6 +49,8 @@ _MAGIC = {
     b"SQLite format 3": "an SQLite database",
 }
 _SNIFF_BYTES = 1 << 16
+#: Prefix of the helper columns holding values that did not parse (quarantine).
+UNPARSED = "__kiwerk_unparsed__"
 _LINE = re.compile(r"Line: (\d+)")
 _JSON_LINE = re.compile(r"in line (\d+)")
 _KEY_PHRASES = (
@@ -186,21 +188,50 @@ def _relation(
     con: duckdb.DuckDBPyConnection, source: Source, spec: DatasetSpec
 ) -> duckdb.DuckDBPyRelation:
     path = str(source.path).replace("'", "''")
+    lenient = spec.policy == "quarantine"
     if source.kind == "jsonl":
-        return con.sql(f"SELECT * FROM read_json('{path}', format='newline_delimited')")
-    with source.path.open(encoding="utf-8-sig", newline="") as handle:
-        delimiter = _delimiter(handle.read(_SNIFF_BYTES))
-    present = set(header(source))
-    types = ", ".join(
-        f"'{c.name.replace(chr(39), chr(39) * 2)}': '{DUCK_TYPES[c.dtype]}'"
-        for c in spec.columns
-        if c.name in present
+        inner = f"SELECT * FROM read_json('{path}', format='newline_delimited')"
+    else:
+        with source.path.open(encoding="utf-8-sig", newline="") as handle:
+            delimiter = _delimiter(handle.read(_SNIFF_BYTES))
+        present = set(header(source))
+        # Under quarantine, declared columns are read as text and cast below,
+        # so that one unparsable value sends its row to quarantine.
+        types = ", ".join(
+            f"{_literal(c.name)}: '{'VARCHAR' if lenient else DUCK_TYPES[c.dtype]}'"
+            for c in spec.columns
+            if c.name in present
+        )
+        typed = f", types={{{types}}}" if types else ""
+        inner = (
+            f"SELECT * FROM read_csv('{path}', header=true, delim='{delimiter}', "
+            f"quote='\"', escape='\"', encoding='utf-8', strict_mode=true{typed})"
+        )
+    if not lenient:
+        return con.sql(inner)
+    names = set(con.sql(inner).columns)
+    declared = [c for c in spec.columns if c.name in names]
+    if not declared:
+        return con.sql(inner)
+    casts = ", ".join(
+        f"TRY_CAST({_ident(c.name)} AS {DUCK_TYPES[c.dtype]}) AS {_ident(c.name)}"
+        for c in declared
     )
-    typed = f", types={{{types}}}" if types else ""
-    return con.sql(
-        f"SELECT * FROM read_csv('{path}', header=true, delim='{delimiter}', "
-        f"quote='\"', escape='\"', encoding='utf-8', strict_mode=true{typed})"
+    flags = ", ".join(
+        f"CASE WHEN {_ident(c.name)} IS NOT NULL AND TRY_CAST({_ident(c.name)} AS "
+        f"{DUCK_TYPES[c.dtype]}) IS NULL THEN {_ident(c.name)}::VARCHAR END "
+        f"AS {_ident(UNPARSED + c.name)}"
+        for c in declared
     )
+    return con.sql(f"SELECT * REPLACE ({casts}), {flags} FROM ({inner})")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _parquet_batches(source: Source, batch_rows: int) -> Iterator[pa.RecordBatch]:
@@ -278,6 +309,7 @@ def diagnose_csv(path: Path) -> DataFormatError | None:
 __all__ = [
     "DUCK_TYPES",
     "FORMATS",
+    "UNPARSED",
     "Source",
     "batches",
     "detect",
