@@ -47,7 +47,7 @@ def test_first_training_ingests_then_reads_the_pool(
         toy_pilot, PoolSource(pool, actor="ada"), registry, TrainParams(quick=True)
     )
     [ref] = trained.record.datasets
-    assert (ref.name, ref.version, ref.rows) == ("toy", 1, 600)
+    assert (ref.name, ref.version, ref.rows, ref.org) == ("toy", 1, 600, "toy-org")
     assert ref.content_hash == report.content_hash
     reads = [e for e in pool.audit.entries() if e.action == "train"]
     assert reads
