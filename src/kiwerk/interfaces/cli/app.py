@@ -20,9 +20,11 @@ from kiwerk.interfaces.cli import (
     datasets,
     demo,
     models,
+    monitor,
     pilots,
     pool,
     readiness,
+    simulate,
     tracker,
 )
 
@@ -36,6 +38,8 @@ app.add_typer(datasets.app, name="datasets")
 app.add_typer(pool.app, name="pool")
 app.add_typer(readiness.app, name="readiness")
 app.add_typer(tracker.app, name="tracker")
+app.add_typer(simulate.app, name="simulate")
+app.add_typer(monitor.app, name="monitor")
 app.command("demo")(demo.demo)
 app.add_typer(models.app, name="models")
 app.command("train")(pilots.train)
