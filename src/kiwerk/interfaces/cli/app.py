@@ -12,6 +12,7 @@ import sys
 import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from kiwerk import __version__
 from kiwerk.errors import KiwerkError
@@ -59,7 +60,9 @@ def main() -> None:
     try:
         result = app(standalone_mode=False)
     except KiwerkError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
