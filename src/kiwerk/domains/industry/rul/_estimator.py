@@ -102,7 +102,20 @@ class RulEstimator:
         oof = {k: np.zeros(len(target)) for k in kinds}
         self.boosters_: list[lgb.LGBMRegressor] = []
         self.networks_: list[WindowCNN] = []
-        summaries = summarise(w.x) if "gbm" in kinds else None
+        self.feature_names_ = [
+            *self.normalizer_.sensors,
+            *(
+                f"{s}:ewm{a}"
+                for a in p.slow_smoothing
+                for s in self.normalizer_.sensors
+            ),
+            "cycle",
+        ]
+        self.summary_names_ = summary_names(
+            self.normalizer_.sensors,
+            self.feature_names_[len(self.normalizer_.sensors) : -1],
+        )
+        summaries = self._summarise(w.x) if "gbm" in kinds else None
         with torch_threads(p.threads):
             for k in range(p.folds):
                 train, held = fold != k, fold == k
@@ -120,8 +133,6 @@ class RulEstimator:
         self.baseline_window_ = w.x[healthy if healthy.any() else slice(None)].mean(
             axis=0
         )
-        self.feature_names_ = [*self.normalizer_.sensors, "cycle"]
-        self.summary_names_ = summary_names(self.normalizer_.sensors)
         return self
 
     def _fit_gbm(
@@ -175,10 +186,19 @@ class RulEstimator:
     def _windows(self, clean: pd.DataFrame) -> Windows:
         units = clean["unit"].to_numpy()
         cycles = clean["cycle"].to_numpy()
-        values = smooth(self.normalizer_.transform(clean), units, self.params.smoothing)
+        raw = self.normalizer_.transform(clean)
+        values = np.column_stack(
+            [
+                smooth(raw, units, a)
+                for a in (self.params.smoothing, *self.params.slow_smoothing)
+            ]
+        )
         position = clean.groupby("unit").cumcount().to_numpy().astype(np.int64) + 1
         x = windows(values, units, cycles, self.params.window)
         return Windows(x=x, units=units, cycles=cycles, position=position)
+
+    def _summarise(self, x: NDArray[np.float32]) -> NDArray[np.float32]:
+        return summarise(x, len(self.normalizer_.sensors))
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "calibrator_"):
@@ -195,7 +215,7 @@ class RulEstimator:
     def _estimate(self, x: NDArray[np.float32]) -> Array:
         parts: dict[str, Array] = {}
         if self.boosters_:
-            summaries = summarise(x)
+            summaries = self._summarise(x)
             parts["gbm"] = np.mean(
                 [b.predict(summaries) for b in self.boosters_], axis=0
             )

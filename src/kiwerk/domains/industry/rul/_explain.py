@@ -11,7 +11,6 @@ import torch
 
 from kiwerk.domains.industry.rul._attribution import integrated_gradients
 from kiwerk.domains.industry.rul._estimator import RulEstimator
-from kiwerk.domains.industry.rul._features import summarise
 from kiwerk.domains.industry.rul._network import torch_threads
 from kiwerk.errors import NotFound
 
@@ -48,8 +47,10 @@ class RulExplanation:
 
     def by_sensor(self) -> pd.Series:
         """Total push per sensor (both parts), largest magnitude first."""
-        total = self.sensor_cycle.sum(axis=0) if not self.sensor_cycle.empty else None
-        parts = [total] if total is not None else []
+        parts = []
+        if not self.sensor_cycle.empty:
+            total = self.sensor_cycle.sum(axis=0)
+            parts.append(total.groupby([n.split(":")[0] for n in total.index]).sum())
         if not self.features.empty:
             names = [n.split(":")[0] for n in self.features.index]
             parts.append(self.features.groupby(names).sum())
@@ -98,7 +99,7 @@ def explain_unit(est: RulEstimator, frame: pd.DataFrame, unit: int) -> RulExplan
         )
     features = pd.Series(dtype=np.float64)
     if est.boosters_:
-        values, expected = _shap(est, summarise(x[None]))
+        values, expected = _shap(est, est._summarise(x[None]))
         features = pd.Series(values * (1.0 - weight), index=est.summary_names_)
         base += (1.0 - weight) * expected
     estimate = float(est._estimate(x[None])[0])
