@@ -45,9 +45,8 @@ def write_results(name: str, figures: dict[str, Any], *, merge: bool = False) ->
     """
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
-    command = "PYTHONPATH=src python " + shlex.join(
-        ["benchmarks/" + Path(sys.argv[0]).name, *sys.argv[1:]]
-    )
+    module = "benchmarks." + Path(sys.argv[0]).stem
+    command = "PYTHONPATH=src python -m " + shlex.join([module, *sys.argv[1:]])
     lock = Path(str(path) + ".lock")
     with FileLock(str(lock)):
         payload: dict[str, Any] = {}

@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    PYTHONPATH=src python benchmarks/cmapss.py [--subsets FD001 FD002 ...]
+    PYTHONPATH=src python -m benchmarks.cmapss [--subsets FD001 FD002 ...]
 
 For each subset: trains the plain LightGBM baseline (window summaries + cycle,
 no smoothing) and our estimator (``RulParams.for_subset``) on the training
@@ -53,6 +53,9 @@ def main() -> None:
     parser.add_argument("--subsets", nargs="+", default=list(SUBSETS))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--save-models", type=Path, default=None)
+    parser.add_argument(
+        "--merge", action="store_true", help="keep other subsets' figures in the JSON"
+    )
     args = parser.parse_args()
     directory = Settings().data / "cmapss"
     print(f"machine: {machine()} (shared with other jobs: timings are noisy)")
@@ -74,7 +77,7 @@ def main() -> None:
             (args.save_models / f"{subset}.pkl").write_bytes(pickle.dumps(est))
         print(f"{subset}: validation (held-out train engines) RMSE {est.validation_}")
     _print_table(args.subsets, out, extra)
-    path = write_results("cmapss", {**out, **extra})
+    path = write_results("cmapss", {**out, **extra}, merge=args.merge)
     print(f"wrote {path}")
 
 

@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    PYTHONPATH=src python benchmarks/maintenance.py [--subset FD001] [--model-file F]
+    PYTHONPATH=src python -m benchmarks.maintenance [--subset FD001] [--model-file F]
 
 Trains the RUL estimator on the training file (or loads one pickled by
 ``benchmarks/cmapss.py --save-models``), predicts the conformal interval after
