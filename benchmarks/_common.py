@@ -1,66 +1,48 @@
-"""Helpers shared by the benchmark scripts: machine description, JSON output."""
+"""Helpers shared by the benchmark scripts: machine description and JSON output."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import platform
-import resource
 import shlex
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
-
-RESULTS = Path(__file__).parent / "results"
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def machine() -> str:
-    """CPU model, core count and memory of this machine."""
+    """CPU model, core count and memory of this machine, in one line."""
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        memory = f", {pages / 2**30:.0f} GiB"
-    except (OSError, ValueError):
-        memory = ""
-    return f"{cpu}, {os.cpu_count()} cores{memory}, Python {platform.python_version()}"
+        mem_kib = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+        mem = f"{mem_kib / 2**20:.0f} GiB"
+    except (OSError, StopIteration):
+        mem = "? GiB"
+    return f"{cpu}, {os.cpu_count()} cores, {mem}, Python {platform.python_version()}"
 
 
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MiB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def write_results(name: str, figures: dict[str, Any], *, merge: bool = False) -> Path:
-    """Write ``results/<name>.json`` with machine, date and the exact command.
-
-    With ``merge``, per-subset objects already in the file are kept unless this
-    run measured them again, and the commands of both runs are recorded.
-    """
+def write_result(name: str, figures: dict[str, Any]) -> Path:
+    """Write ``results/<name>.json`` with the figures, machine, date and command."""
     RESULTS.mkdir(exist_ok=True)
+    payload = {
+        **figures,
+        "machine": machine(),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "python "
+        + shlex.join(["benchmarks/" + Path(sys.argv[0]).name, *sys.argv[1:]]),
+    }
     path = RESULTS / f"{name}.json"
-    module = "benchmarks." + Path(sys.argv[0]).stem
-    command = "PYTHONPATH=src python -m " + shlex.join([module, *sys.argv[1:]])
-    lock = Path(str(path) + ".lock")
-    with FileLock(str(lock)):
-        payload: dict[str, Any] = {}
-        if merge and path.is_file():
-            payload = json.loads(path.read_text(encoding="utf-8"))
-            for key, value in figures.items():
-                if isinstance(value, dict) and isinstance(payload.get(key), dict):
-                    figures[key] = {**payload[key], **value}
-            if payload.get("command") and command not in payload["command"]:
-                command = f"{payload['command']} && {command}"
-        payload.update(figures)
-        payload["machine"] = machine()
-        payload["date"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        payload["command"] = command
-        path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    lock.unlink(missing_ok=True)
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     return path

@@ -19,7 +19,8 @@ import pickle
 import time
 from pathlib import Path
 
-from benchmarks._common import machine, peak_rss_mb, write_results
+from benchmarks._common import machine
+from benchmarks._merge import peak_rss_mb, write_results
 from kiwerk.datasets import load_cmapss
 from kiwerk.domains.industry.rul import RulEstimator, RulParams, RulReport, evaluate_rul
 from kiwerk.settings import Settings

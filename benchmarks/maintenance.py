@@ -20,7 +20,8 @@ import pickle
 import time
 from pathlib import Path
 
-from benchmarks._common import machine, write_results
+from benchmarks._common import machine
+from benchmarks._merge import write_results
 from kiwerk.datasets import load_cmapss
 from kiwerk.domains.industry.maintenance import MaintenanceParams, simulate_policies
 from kiwerk.domains.industry.rul import RulEstimator, RulParams
