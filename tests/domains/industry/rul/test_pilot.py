@@ -1,4 +1,4 @@
-"""The industry-rul pilot on the shared pipeline (train, register, evaluate, explain)."""
+"""The industry-rul pilot on the shared pipeline: train, register, evaluate."""
 
 from __future__ import annotations
 
