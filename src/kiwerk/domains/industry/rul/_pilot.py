@@ -11,6 +11,7 @@ training engines only.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Self
@@ -75,6 +76,31 @@ class RulPilotModel:
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """The RUL estimate after each row."""
         return self.estimator_.predict_rows(X)["estimate"].to_numpy()
+
+
+def as_csv(directory: Path, part: str, subset: str) -> Path:
+    """A headed CSV copy of one C-MAPSS text file, for the pool to ingest.
+
+    NASA ships headerless whitespace-separated text, which the pool's CSV
+    reader cannot name; the copy (``train``/``test``: the 26 named columns,
+    ``RUL``: ``unit, rul``) is written once to a ``kiwerk-cmapss`` folder in
+    the system's temporary directory, never beside the read-only data.
+    Returns the path of a missing source file unchanged, so the pipeline can
+    report it.
+    """
+    source = directory / f"{part}_{subset}.txt"
+    if not source.is_file():
+        return source
+    target = Path(tempfile.gettempdir()) / "kiwerk-cmapss" / f"{part}_{subset}.csv"
+    if not target.is_file():
+        frames = cmapss_frames(subset, directory)
+        train, test, rul = dataset_names(subset)
+        table = {"train": frames[train], "test": frames[test], "RUL": frames[rul]}[part]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".tmp")
+        table.to_csv(partial, index=False)
+        partial.replace(target)
+    return target
 
 
 def make_split(subset: str) -> Any:
@@ -209,8 +235,8 @@ def rul_pilot(subset: str = "FD001") -> DomainPipeline:
         raise ValueError(f"Expected a subset in {SUBSETS}, got {subset!r}.")
     train_name, test_name, rul_name = dataset_names(name)
 
-    def locate(file: str) -> Any:
-        return lambda data: data / "cmapss" / f"{file}_{name}.txt"
+    def locate(part: str) -> Any:
+        return lambda data: as_csv(data / "cmapss", part, name)
 
     contract = DataContract(
         datasets=(
