@@ -18,7 +18,9 @@ from kiwerk.errors import KiwerkError
 from kiwerk.interfaces.cli import (
     datasets,
     demo,
+    models,
     monitor,
+    pilots,
     pool,
     readiness,
     simulate,
@@ -38,6 +40,10 @@ app.add_typer(tracker.app, name="tracker")
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(monitor.app, name="monitor")
 app.command("demo")(demo.demo)
+app.add_typer(models.app, name="models")
+app.command("train")(pilots.train)
+app.command("evaluate")(pilots.evaluate)
+app.command("explain")(pilots.explain)
 
 err_console = Console(stderr=True)
 
