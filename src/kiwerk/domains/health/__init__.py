@@ -19,6 +19,12 @@ from kiwerk.domains.health._dicom_ingest import (
     deidentify_directory,
     safe_name,
 )
+from kiwerk.domains.health._dicom_pool import (
+    DicomPoolReport,
+    dicom_key,
+    dicom_manifest_spec,
+    ingest_dicom,
+)
 from kiwerk.domains.health._dicom_read import (
     decoder_hint,
     pixel_values,
@@ -81,6 +87,7 @@ __all__ = [
     "DeidResult",
     "Deidentifier",
     "DicomIngestReport",
+    "DicomPoolReport",
     "IngestedImage",
     "MedMnist",
     "MedMnistSplit",
@@ -103,11 +110,14 @@ __all__ = [
     "cross_validate_survival",
     "decoder_hint",
     "deidentify_directory",
+    "dicom_key",
+    "dicom_manifest_spec",
     "display_image",
     "expected_calibration_error",
     "file_window",
     "fit_temperature",
     "grad_cam",
+    "ingest_dicom",
     "load_basic_profile",
     "load_medmnist",
     "load_survival",
