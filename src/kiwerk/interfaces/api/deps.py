@@ -1,0 +1,111 @@
+"""Dependencies of the routes: the services of the app and who is calling.
+
+A caller proves itself with ``Authorization: Bearer <token>`` where the
+token is an access token (from ``POST /auth/token``) or an API key
+(``kw_...``), or with ``X-API-Key: kw_...``. API keys are rate limited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from kiwerk.core.auth import (
+    PasswordHasher,
+    RateLimiter,
+    TokenClaims,
+    TokenSigner,
+    Unauthenticated,
+    check_key,
+)
+from kiwerk.core.data import Pool
+from kiwerk.core.store import ApiKeyRecord, MetadataStore
+from kiwerk.interfaces.api.params import ApiParams
+from kiwerk.settings import Settings
+
+
+@dataclass
+class Services:
+    """Everything the routes share; built once by ``create_app``."""
+
+    settings: Settings
+    params: ApiParams
+    pool: Pool
+    store: MetadataStore
+    signer: TokenSigner
+    hasher: PasswordHasher
+    limiter: RateLimiter
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller: a user (token) or a machine (API key).
+
+    ``actor`` is the pool user every pool call is made as, so the pool's
+    roles and grants decide what the caller may do.
+    """
+
+    actor: str
+    kind: Literal["user", "key"]
+    token: TokenClaims | None = None
+    key: ApiKeyRecord | None = None
+
+
+def get_services(request: Request) -> Services:
+    """The app's :class:`Services`."""
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="An access token from POST /auth/token, or an API key (kw_...).",
+)
+_api_key = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="An API key (kw_...)."
+)
+
+
+def get_principal(
+    services: ServicesDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+    api_key: Annotated[str | None, Security(_api_key)],
+) -> Principal:
+    """Authenticate the request.
+
+    Raises
+    ------
+    Unauthenticated
+        When no credentials came, or they are invalid, expired or revoked.
+    RateLimited
+        When an API key exceeds its rate.
+    """
+    text = api_key or (bearer.credentials if bearer else None)
+    if not text:
+        raise Unauthenticated("credentials required: send a bearer token or API key")
+    if text.startswith("kw_"):
+        record = check_key(services.store, text)
+        services.limiter.hit(record.key_id, record.rate_per_minute)
+        return Principal(actor=record.actor, kind="key", key=record)
+    claims = services.signer.decode(text)
+    if services.store.token_revoked(claims.jti):
+        raise Unauthenticated("the access token was revoked; log in again")
+    return Principal(actor=claims.subject, kind="user", token=claims)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+__all__ = [
+    "Principal",
+    "PrincipalDep",
+    "Services",
+    "ServicesDep",
+    "get_principal",
+    "get_services",
+]

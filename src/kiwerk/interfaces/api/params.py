@@ -1,0 +1,46 @@
+"""Limits and costs of the API service (not secrets; those live in settings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kiwerk.core.auth import PasswordParams
+
+
+@dataclass(frozen=True)
+class ApiParams:
+    """Tunable limits of the service.
+
+    Parameters
+    ----------
+    token_ttl_s
+        Lifetime of an access token.
+    max_body_bytes
+        Largest JSON or form body.
+    max_upload_bytes
+        Largest dataset upload.
+    default_rate_per_minute
+        Rate limit of a new API key unless its creator sets one.
+    max_rows_per_page
+        Most rows one read of a dataset returns.
+    passwords
+        Argon2id cost of password hashes.
+    """
+
+    token_ttl_s: float = 900.0
+    max_body_bytes: int = 16 * 1024 * 1024
+    max_upload_bytes: int = 512 * 1024 * 1024
+    default_rate_per_minute: int = 600
+    max_rows_per_page: int = 1000
+    passwords: PasswordParams = field(default_factory=PasswordParams)
+
+    def __post_init__(self) -> None:
+        if self.token_ttl_s <= 0:
+            raise ValueError("token_ttl_s must be positive")
+        if min(self.max_body_bytes, self.max_upload_bytes) < 1024:
+            raise ValueError("body limits must be at least 1024 bytes")
+        if self.default_rate_per_minute < 1 or self.max_rows_per_page < 1:
+            raise ValueError("rates and page sizes must be at least 1")
+
+
+__all__ = ["ApiParams"]
