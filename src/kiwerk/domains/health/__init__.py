@@ -66,6 +66,13 @@ from kiwerk.domains.health._xray_net import (
     to_tensor,
     train_xray_net,
 )
+from kiwerk.domains.health._xray_pilot import (
+    XrayPilotModel,
+    images_of,
+    make_xray_model,
+    medmnist_frame,
+    xray_pilot,
+)
 from kiwerk.domains.health._xray_triage import XrayTriage, XrayTriageParams
 from kiwerk.domains.health._xray_trust import (
     CoveragePoint,
@@ -74,6 +81,7 @@ from kiwerk.domains.health._xray_trust import (
     coverage_curve,
     expected_calibration_error,
     fit_temperature,
+    mean_label_auc,
     sigmoid,
     threshold_for_sensitivity,
     triage_kpi,
@@ -101,6 +109,7 @@ __all__ = [
     "TriageKpi",
     "XrayNet",
     "XrayNetParams",
+    "XrayPilotModel",
     "XrayTriage",
     "XrayTriageParams",
     "augment",
@@ -117,11 +126,15 @@ __all__ = [
     "file_window",
     "fit_temperature",
     "grad_cam",
+    "images_of",
     "ingest_dicom",
     "load_basic_profile",
     "load_medmnist",
     "load_survival",
     "make_survival_model",
+    "make_xray_model",
+    "mean_label_auc",
+    "medmnist_frame",
     "patient_risks",
     "pixel_values",
     "plot_survival_curves",
@@ -138,5 +151,6 @@ __all__ = [
     "train_xray_net",
     "triage_kpi",
     "window_image",
+    "xray_pilot",
     "youden_threshold",
 ]
