@@ -51,6 +51,11 @@ from kiwerk.domains.health._survival_explain import (
     plot_survival_curves,
     risk_drivers,
 )
+from kiwerk.domains.health._survival_pilot import (
+    make_survival_forest,
+    survival_features,
+    survival_pilot,
+)
 from kiwerk.domains.health._xray_explain import (
     OodGate,
     corrupt,
@@ -131,6 +136,7 @@ __all__ = [
     "load_basic_profile",
     "load_medmnist",
     "load_survival",
+    "make_survival_forest",
     "make_survival_model",
     "make_xray_model",
     "mean_label_auc",
@@ -146,6 +152,8 @@ __all__ = [
     "save_overlay",
     "sigmoid",
     "stored_range",
+    "survival_features",
+    "survival_pilot",
     "threshold_for_sensitivity",
     "to_tensor",
     "train_xray_net",
