@@ -220,6 +220,17 @@ def test_heat_maps_overlay_as_png(
         assert img.format == "PNG"
 
 
+def test_every_prediction_gets_a_heat_map_png(
+    tiny_model: XrayTriage, pneumonia_slice: MedMnist, tmp_path: Path
+) -> None:
+    """save_heatmaps writes one readable PNG per image."""
+    paths = tiny_model.save_heatmaps(pneumonia_slice.test.images[:4], tmp_path)
+    assert len(paths) == 4
+    for path in paths:
+        with Image.open(path) as img:
+            assert img.size[0] > 100
+
+
 def test_unfitted_and_malformed_input_are_refused(tiny_model: XrayTriage) -> None:
     """An unfitted model and colour input raise kiwerk errors."""
     with pytest.raises(NotFittedError):

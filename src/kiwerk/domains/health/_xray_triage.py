@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -18,7 +19,7 @@ from numpy.typing import NDArray
 from sklearn.metrics import roc_auc_score
 
 from kiwerk.domains.health._medmnist import MedMnistSplit
-from kiwerk.domains.health._xray_explain import OodGate, grad_cam
+from kiwerk.domains.health._xray_explain import OodGate, grad_cam, save_overlay
 from kiwerk.domains.health._xray_net import (
     XrayNet,
     XrayNetParams,
@@ -157,6 +158,22 @@ class XrayTriage:
             maps / np.where(peak > 0, peak, 1.0)[:, None, None]
         ).astype(np.float32)
         return out
+
+    def save_heatmaps(
+        self, images: NDArray[np.uint8], folder: Path, *, prefix: str = "xray"
+    ) -> list[Path]:
+        """One PNG per image: the X-ray, its Grad-CAM overlay and the decision."""
+        probs, decisions = self.predict_proba(images), self.predict(images)
+        maps = self.explain(images)
+        return [
+            save_overlay(
+                images[i],
+                maps[i],
+                folder / f"{prefix}_{i:05d}.png",
+                caption=f"p(pneumonia) {probs[i]:.2f}: {decisions[i]}",
+            )
+            for i in range(len(images))
+        ]
 
     def evaluate(self, split: MedMnistSplit) -> dict[str, float]:
         """AUC, accuracy at the validation threshold, ECE, abstain coverage, KPI."""
