@@ -110,6 +110,18 @@ def test_gbsg2_forest_matches_the_published_range() -> None:
     assert 0.64 < report.harrell_c < 0.72
 
 
+def test_survival_features_accept_pool_booleans() -> None:
+    """horTh read back from the pool as bool encodes like the original yes/no."""
+    import pandas as pd
+
+    row: dict[str, object] = {"age": 50, "estrec": 1, "pnodes": 3, "progrec": 2}
+    row |= {"tsize": 20, "menostat": "Pre", "tgrade": "II"}
+    a = survival_features(pd.DataFrame([{**row, "horTh": "yes"}]))
+    b = survival_features(pd.DataFrame([{**row, "horTh": True}]))
+    assert a.equals(b)
+    assert a["horTh=yes"].iloc[0] == 1.0
+
+
 @pytest.mark.slow
 def test_survival_pilot_trains_through_the_shared_pipeline(
     registry: ModelRegistry,

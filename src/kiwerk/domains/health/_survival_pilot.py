@@ -69,7 +69,9 @@ def survival_features(frame: pd.DataFrame) -> pd.DataFrame:
     [1.0, 0.0, 0.0, 1.0]
     """
     out = frame[list(NUMERIC)].astype(float).copy()
-    out["horTh=yes"] = (frame["horTh"].astype(str) == "yes").astype(float)
+    # The pool may read the yes/no column back as booleans.
+    hormone = frame["horTh"].astype(str).str.lower().isin({"yes", "true", "1"})
+    out["horTh=yes"] = hormone.astype(float)
     out["menostat=Post"] = (frame["menostat"].astype(str) == "Post").astype(float)
     out["tgrade=II"] = (frame["tgrade"].astype(str) == "II").astype(float)
     out["tgrade=III"] = (frame["tgrade"].astype(str) == "III").astype(float)
