@@ -3,6 +3,9 @@
 - ``settings``: kiwerk settings whose home is a fresh temporary folder and whose
   data folder is the real shared one (read-only).
 - ``cli_env``: environment pointing the CLI at a fresh home.
+- ``mlflow_db_template`` / ``registry``: an MLflow store migrated once per
+  session, copied into each test's fresh registry.
+- ``ai4i`` / ``ai4i_slice``: the real AI4I 2020 table and a stratified slice.
 - ``data_dir``: the folder of the real benchmark datasets; tests that need it
   are skipped with a clear reason when it is absent.
 """
@@ -11,10 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from kiwerk.settings import Settings
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from kiwerk.core.models import ModelRegistry
 
 
 @pytest.fixture(scope="session")
@@ -46,3 +55,46 @@ def cli_env(
     get_settings.cache_clear()
     yield home
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def mlflow_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty MLflow SQLite store, migrated once per session (takes seconds)."""
+    from kiwerk.core.models import ModelRegistry
+
+    path = tmp_path_factory.mktemp("mlflow-template") / "mlflow.db"
+    ModelRegistry(f"sqlite:///{path}").names()
+    return path
+
+
+@pytest.fixture
+def registry(tmp_path: Path, mlflow_db_template: Path) -> ModelRegistry:
+    """A fresh model registry under ``tmp_path`` (a copy of the migrated store)."""
+    import shutil
+
+    from kiwerk.core.models import ModelRegistry
+
+    home = tmp_path / "registry"
+    home.mkdir()
+    shutil.copyfile(mlflow_db_template, home / "mlflow.db")
+    return ModelRegistry(f"sqlite:///{home / 'mlflow.db'}", home / "mlartifacts")
+
+
+@pytest.fixture(scope="session")
+def ai4i(data_dir: Path) -> pd.DataFrame:
+    """The real AI4I 2020 table (10,000 rows); do not modify it."""
+    from kiwerk.datasets import load_ai4i
+
+    return load_ai4i(directory=data_dir / "ai4i2020")
+
+
+@pytest.fixture(scope="session")
+def ai4i_slice(ai4i: pd.DataFrame) -> pd.DataFrame:
+    """A stratified 40 % slice of AI4I (4,000 rows, same failure share)."""
+    from sklearn.model_selection import train_test_split
+
+    part, _ = train_test_split(
+        ai4i, train_size=0.4, stratify=ai4i["Machine failure"], random_state=0
+    )
+    ordered: pd.DataFrame = part.sort_index().reset_index(drop=True)
+    return ordered

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from kiwerk.core.models._record import Alias, ModelRecord
 from kiwerk.core.models._registry import ModelRegistry
@@ -42,7 +42,7 @@ class Governance(Protocol):
     def audit(self) -> AuditTrail:
         """The append-only audit log."""
 
-    def require_role(self, actor: str, org: str, role: str) -> Any:
+    def require_role(self, actor: str, org: str, role: Literal["owner"]) -> Any:
         """Raise :class:`~kiwerk.errors.AccessDenied` unless ``actor`` has ``role``."""
 
 

@@ -102,7 +102,7 @@ class ModelRegistry:
             "code.version": version.label,
             "code.kiwerk": version.kiwerk,
             "code.commit": version.commit or "",
-            "explanation.summary": json.dumps(dict(explanation), sort_keys=True),
+            "explanation.summary": json.dumps(dict(explanation)),
         }
         for ref in datasets:
             tags.update(ref.tags())

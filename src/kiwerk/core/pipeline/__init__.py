@@ -4,6 +4,7 @@ from kiwerk.core.pipeline._catalog import PilotCatalog
 from kiwerk.core.pipeline._evaluate import EvaluationReport, evaluate_pilot
 from kiwerk.core.pipeline._folds import group_folds, stratified_folds
 from kiwerk.core.pipeline._inputs import validate_inputs
+from kiwerk.core.pipeline._pool import PoolSource, dataset_org, ensure_datasets
 from kiwerk.core.pipeline._source import (
     DataSource,
     FrameSource,
@@ -42,11 +43,14 @@ __all__ = [
     "InputColumn",
     "ModelFactory",
     "PilotCatalog",
+    "PoolSource",
     "Progress",
     "Split",
     "TrainParams",
     "TrainReport",
     "cross_validate",
+    "dataset_org",
+    "ensure_datasets",
     "evaluate_pilot",
     "frame_hash",
     "group_folds",

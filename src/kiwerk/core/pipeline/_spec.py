@@ -19,6 +19,7 @@ from typing import Any, Literal, Protocol, Self
 import numpy as np
 import pandas as pd
 
+from kiwerk.core.data import DatasetSpec
 from kiwerk.core.explain import Explanation
 from kiwerk.core.models import PromotionRule
 
@@ -78,15 +79,14 @@ class DatasetContract:
         Given the benchmark data folder, the file to ingest when the pool does
         not hold the dataset yet.
     spec
-        The pool's data contract for the dataset (a
-        :class:`kiwerk.core.data.DatasetSpec`), used when creating it.
+        The pool's data contract for the dataset, used when creating it.
     description
         One line for humans.
     """
 
     name: str
     locate: Callable[[Path], Path]
-    spec: Any = None
+    spec: DatasetSpec | None = None
     description: str = ""
 
 
@@ -99,7 +99,9 @@ class DataContract:
     datasets
         The pool datasets read for training (``purpose="train"``).
     org
-        The organisation that owns the datasets and the pilot's models.
+        The organisation a new pool is bootstrapped with when the pilot's
+        datasets are ingested into an empty pool; once the datasets exist,
+        their owning organisation in the pool governs the pilot's models.
     inputs
         Columns every prediction request must carry.
     ignored

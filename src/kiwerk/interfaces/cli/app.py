@@ -15,7 +15,17 @@ from rich.console import Console
 
 from kiwerk import __version__
 from kiwerk.errors import KiwerkError
-from kiwerk.interfaces.cli import datasets, demo, pool, readiness, tracker
+from kiwerk.interfaces.cli import (
+    datasets,
+    demo,
+    models,
+    monitor,
+    pilots,
+    pool,
+    readiness,
+    simulate,
+    tracker,
+)
 
 app = typer.Typer(
     name="kiwerk",
@@ -27,7 +37,13 @@ app.add_typer(datasets.app, name="datasets")
 app.add_typer(pool.app, name="pool")
 app.add_typer(readiness.app, name="readiness")
 app.add_typer(tracker.app, name="tracker")
+app.add_typer(simulate.app, name="simulate")
+app.add_typer(monitor.app, name="monitor")
 app.command("demo")(demo.demo)
+app.add_typer(models.app, name="models")
+app.command("train")(pilots.train)
+app.command("evaluate")(pilots.evaluate)
+app.command("explain")(pilots.explain)
 
 err_console = Console(stderr=True)
 

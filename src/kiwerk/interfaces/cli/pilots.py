@@ -29,18 +29,18 @@ from rich.table import Table
 from kiwerk.core.explain import write_importance
 from kiwerk.core.models import ModelRegistry
 from kiwerk.core.pipeline import (
-    DataSource,
     DomainPipeline,
-    FrameSource,
     PilotCatalog,
+    PoolSource,
     TrainParams,
+    ensure_datasets,
     evaluate_pilot,
     train_pilot,
 )
 from kiwerk.core.pipeline import Progress as ProgressCallback
 from kiwerk.core.serving import ServedModel, read_request_file
 from kiwerk.domains.industry.failure import failure_pilot
-from kiwerk.errors import DatasetUnavailable
+from kiwerk.interfaces.cli.pool import open_pool
 from kiwerk.settings import Settings, get_settings
 
 console = Console()
@@ -65,6 +65,8 @@ def pilot_catalog() -> PilotCatalog:
 
 def model_registry(settings: Settings) -> ModelRegistry:
     """The registry the settings name: SQLite under the home, or a server."""
+    import mlflow  # noqa: F401  (it sets its loggers up on import; quiet them after)
+
     logging.getLogger("mlflow").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
@@ -74,18 +76,31 @@ def model_registry(settings: Settings) -> ModelRegistry:
     )
 
 
-def data_source(settings: Settings, pilot: DomainPipeline) -> DataSource:
-    """The pilot's training data as a data source."""
-    frames = {}
-    for contract in pilot.contract.datasets:
-        path = contract.locate(settings.data)
-        if not path.is_file():
-            raise DatasetUnavailable(
-                f"dataset {contract.name!r} not found at {path}; "
-                "run `kiwerk datasets fetch` or set KIWERK_DATA"
+def pool_source(
+    settings: Settings, pilot: DomainPipeline, *, ingest: bool = False
+) -> PoolSource:
+    """The pilot's data in the settings' pool, read for training as the user.
+
+    With ``ingest``, datasets the pool lacks are first ingested from the
+    benchmark data folder under their contracts.
+    """
+    pool, user = open_pool(settings)
+    if ingest:
+        with _progress() as progress:
+            reports = ensure_datasets(
+                pool,
+                pilot,
+                data_dir=settings.data,
+                actor=user,
+                progress=lambda rows: progress(f"ingesting: {rows:,} rows", 0, 1),
             )
-        frames[contract.name] = pd.read_csv(path, encoding="utf-8-sig")
-    return FrameSource(frames)
+        for report in reports:
+            console.print(
+                f"ingested [bold]{report.dataset}[/] v{report.version} into the pool: "
+                f"{report.rows:,} rows ({report.quarantined} quarantined), "
+                f"sha256 {report.content_hash[:16]}…"
+            )
+    return PoolSource(pool, actor=user)
 
 
 @contextmanager
@@ -145,7 +160,7 @@ def train(
     params = TrainParams(
         seed=settings.seed if seed is None else seed, quick=quick, cv_folds=folds
     )
-    source = data_source(settings, spec)
+    source = pool_source(settings, spec, ingest=True)
     registry = model_registry(settings)
     with _progress() as progress:
         report = train_pilot(spec, source, registry, params, progress=progress)
@@ -178,7 +193,7 @@ def evaluate(pilot: PilotName, version: Ref = None) -> None:
     settings = get_settings()
     spec = pilot_catalog().get(pilot)
     registry = model_registry(settings)
-    report = evaluate_pilot(spec, data_source(settings, spec), registry, version)
+    report = evaluate_pilot(spec, pool_source(settings, spec), registry, version)
     console.print(
         _metric_table(
             f"{spec.name} version {report.record.version} ({report.record.stage})",

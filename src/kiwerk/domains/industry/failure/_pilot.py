@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from kiwerk.core.data import builtin_contract
 from kiwerk.core.explain import Explanation, tree_shap
 from kiwerk.core.models import PromotionRule
 from kiwerk.core.pipeline import (
@@ -186,14 +186,11 @@ def _locate(data: Path) -> Path:
     return data / "ai4i2020" / "ai4i2020.csv"
 
 
-def failure_pilot(spec: Any = None) -> DomainPipeline:
+def failure_pilot() -> DomainPipeline:
     """The AI4I 2020 machine-failure pilot.
 
-    Parameters
-    ----------
-    spec
-        The pool's data contract for the dataset, used when the pool must
-        ingest it first.
+    Its dataset enters the pool under the shipped ``ai4i2020`` contract
+    (``Product ID`` pseudonymised, ranges and types checked).
 
     Examples
     --------
@@ -205,7 +202,7 @@ def failure_pilot(spec: Any = None) -> DomainPipeline:
             DatasetContract(
                 DATASET,
                 locate=_locate,
-                spec=spec,
+                spec=builtin_contract(DATASET),
                 description="AI4I 2020 milling machine (UCI 601)",
             ),
         ),

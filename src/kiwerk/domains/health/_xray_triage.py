@@ -1,0 +1,187 @@
+"""The X-ray triage model: ensemble, calibration, threshold, abstain band, OOD gate.
+
+:class:`XrayTriage` follows the pipeline's verbs (``fit``, ``predict_proba``,
+``predict``, ``explain``, ``evaluate``). ``fit`` trains the ensemble on the
+training split and fits everything else (temperature, Youden threshold, abstain
+band, out-of-distribution cut-off) on the validation split only; the test split
+is for ``evaluate``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.metrics import roc_auc_score
+
+from kiwerk.domains.health._medmnist import MedMnistSplit
+from kiwerk.domains.health._xray_explain import OodGate, grad_cam
+from kiwerk.domains.health._xray_net import (
+    XrayNet,
+    XrayNetParams,
+    predict_logits,
+    train_xray_net,
+)
+from kiwerk.domains.health._xray_trust import (
+    choose_abstain_band,
+    expected_calibration_error,
+    fit_temperature,
+    sigmoid,
+    threshold_for_sensitivity,
+    youden_threshold,
+)
+from kiwerk.errors import DataFormatError, NotFittedError
+
+Decision = Literal["pneumonia", "normal", "refer", "refused"]
+
+
+@dataclass(frozen=True)
+class XrayTriageParams:
+    """Settings of the triage model.
+
+    Parameters
+    ----------
+    net
+        Architecture and schedule of each ensemble member.
+    n_models
+        Ensemble size (members differ by seed).
+    tta
+        Average each image with its mirror at prediction time.
+    time_budget_s
+        Stop adding members once training has taken this long (CPU budget).
+    target_accuracy
+        Accuracy the decided (non-referred) validation cases must reach.
+    target_sensitivity
+        Sensitivity floor of the deprioritisation threshold (the KPI).
+    """
+
+    net: XrayNetParams = field(default_factory=XrayNetParams)
+    n_models: int = 3
+    tta: bool = True
+    time_budget_s: float | None = None
+    target_accuracy: float = 0.98
+    target_sensitivity: float = 0.95
+
+    def __post_init__(self) -> None:
+        if self.n_models < 1:
+            raise ValueError(f"Expected n_models >= 1, got {self.n_models}.")
+
+
+class XrayTriage:
+    """Pneumonia triage on 28 × 28 chest X-rays with calibrated, abstaining output."""
+
+    def __init__(
+        self, params: XrayTriageParams | None = None, *, seed: int = 0
+    ) -> None:
+        self.params = params or XrayTriageParams()
+        self.seed = seed
+
+    def fit(self, train: MedMnistSplit, val: MedMnistSplit) -> XrayTriage:
+        """Train the ensemble on ``train``; calibrate and set thresholds on ``val``."""
+        p, rng = self.params, np.random.default_rng(self.seed)
+        start, nets = time.perf_counter(), []
+        for _ in range(p.n_models):
+            left = (
+                None
+                if p.time_budget_s is None
+                else p.time_budget_s - (time.perf_counter() - start)
+            )
+            if left is not None and left <= 0:
+                break
+            nets.append(
+                train_xray_net(
+                    train.images,
+                    train.labels,
+                    p.net,
+                    seed=int(rng.integers(2**31)),
+                    time_budget_s=left,
+                )
+            )
+        self.nets_: list[XrayNet] = nets
+        self.train_seconds_ = time.perf_counter() - start
+        z_val = self._logits(val.images)[:, 0]
+        y_val = val.labels[:, 0]
+        self.temperature_ = fit_temperature(z_val, y_val)
+        p_val = sigmoid(z_val / self.temperature_)
+        self.threshold_ = youden_threshold(p_val, y_val)
+        self.band_ = choose_abstain_band(
+            p_val, y_val, self.threshold_, p.target_accuracy
+        )
+        self.triage_threshold_ = threshold_for_sensitivity(
+            p_val, y_val, p.target_sensitivity
+        )
+        self.gate_ = OodGate().fit(nets[0], train.images, val.images)
+        return self
+
+    def _check(self) -> None:
+        if not hasattr(self, "nets_"):
+            raise NotFittedError("XrayTriage is not fitted; call fit() first.")
+
+    def _logits(self, images: NDArray[np.uint8]) -> NDArray[np.float64]:
+        if images.ndim != 3 or images.dtype != np.uint8:
+            raise DataFormatError(
+                "expected N × H × W uint8 grey images, "
+                f"got {images.shape} {images.dtype}",
+                field="images",
+            )
+        return predict_logits(self.nets_, images, tta=self.params.tta)
+
+    def predict_proba(
+        self, images: NDArray[np.uint8], *, calibrated: bool = True
+    ) -> NDArray[np.float64]:
+        """Probability of pneumonia per image (temperature-scaled by default)."""
+        self._check()
+        z = self._logits(images)[:, 0]
+        return sigmoid(z / self.temperature_ if calibrated else z)
+
+    def predict(self, images: NDArray[np.uint8]) -> list[Decision]:
+        """``pneumonia``/``normal``; ``refer`` in the abstain band; ``refused``: OOD."""
+        probs = self.predict_proba(images)
+        refused = self.gate_.refuse(images)
+        out: list[Decision] = []
+        for prob, ood in zip(probs, refused, strict=True):
+            if ood:
+                out.append("refused")
+            elif abs(prob - self.threshold_) < self.band_:
+                out.append("refer")
+            else:
+                out.append("pneumonia" if prob >= self.threshold_ else "normal")
+        return out
+
+    def explain(self, images: NDArray[np.uint8]) -> NDArray[np.float32]:
+        """Grad-CAM maps (mean over the ensemble) for the pneumonia logit."""
+        self._check()
+        maps = np.mean([grad_cam(net, images) for net in self.nets_], axis=0)
+        peak = maps.reshape(len(maps), -1).max(axis=1)
+        out: NDArray[np.float32] = (
+            maps / np.where(peak > 0, peak, 1.0)[:, None, None]
+        ).astype(np.float32)
+        return out
+
+    def evaluate(self, split: MedMnistSplit) -> dict[str, float]:
+        """AUC, accuracy at the validation threshold, ECE, abstain coverage, KPI."""
+        self._check()
+        y = split.labels[:, 0]
+        z = self._logits(split.images)[:, 0]
+        raw, cal = sigmoid(z), sigmoid(z / self.temperature_)
+        decided = np.abs(cal - self.threshold_) >= self.band_
+        normals = y == 0
+        return {
+            "auc": float(roc_auc_score(y, cal)),
+            "acc": float(((cal >= self.threshold_) == y).mean()),
+            "ece_before": expected_calibration_error(raw, y),
+            "ece_after": expected_calibration_error(cal, y),
+            "coverage": float(decided.mean()),
+            "acc_decided": float(
+                ((cal[decided] >= self.threshold_) == y[decided]).mean()
+            ),
+            "sensitivity_at_triage": float(
+                (cal[y == 1] >= self.triage_threshold_).mean()
+            ),
+            "normals_deprioritised": float(
+                (cal[normals] < self.triage_threshold_).mean()
+            ),
+        }

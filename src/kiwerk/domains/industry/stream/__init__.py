@@ -1,0 +1,91 @@
+"""Live machine monitoring: MQTT/OPC UA ingestion, line simulator, online scoring."""
+
+from kiwerk.domains.industry.stream._alerts import Alert, AlertRouter, make_alert
+from kiwerk.domains.industry.stream._broker import LocalBroker, free_port
+from kiwerk.domains.industry.stream._config import (
+    AlertConfig,
+    BrokerConfig,
+    LineConfig,
+    MachineConfig,
+    OpcuaSource,
+    load_line_config,
+    parse_line_config,
+)
+from kiwerk.domains.industry.stream._monitor import (
+    LineMonitor,
+    MonitorParams,
+    MonitorStats,
+)
+from kiwerk.domains.industry.stream._mqtt import (
+    MqttListener,
+    connect,
+    make_client,
+    run_listener,
+)
+from kiwerk.domains.industry.stream._pool_sink import PoolSink
+from kiwerk.domains.industry.stream._run import run_monitor, write_line_config
+from kiwerk.domains.industry.stream._simulator import (
+    Fault,
+    LineSimulator,
+    Recording,
+    SimulatorReport,
+    cmapss_recordings,
+    skab_recordings,
+)
+from kiwerk.domains.industry.stream._sink import (
+    ParquetSink,
+    ReadingSink,
+    read_readings,
+    readings_table,
+)
+from kiwerk.domains.industry.stream._skab import (
+    SkabFile,
+    SkabParams,
+    SkabReport,
+    evaluate_skab,
+    read_skab,
+    read_skab_file,
+    run_online,
+)
+
+__all__ = [
+    "Alert",
+    "AlertConfig",
+    "AlertRouter",
+    "BrokerConfig",
+    "Fault",
+    "LineConfig",
+    "LineMonitor",
+    "LineSimulator",
+    "LocalBroker",
+    "MachineConfig",
+    "MonitorParams",
+    "MonitorStats",
+    "MqttListener",
+    "OpcuaSource",
+    "ParquetSink",
+    "PoolSink",
+    "ReadingSink",
+    "Recording",
+    "SimulatorReport",
+    "SkabFile",
+    "SkabParams",
+    "SkabReport",
+    "cmapss_recordings",
+    "connect",
+    "evaluate_skab",
+    "free_port",
+    "load_line_config",
+    "make_alert",
+    "make_client",
+    "parse_line_config",
+    "read_readings",
+    "read_skab",
+    "read_skab_file",
+    "readings_table",
+    "run_listener",
+    "run_monitor",
+    "run_online",
+    "skab_recordings",
+    "write_line_config",
+]

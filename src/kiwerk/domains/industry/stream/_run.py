@@ -1,0 +1,128 @@
+"""Run a monitor or a simulator against a broker until told to stop."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+from kiwerk.domains.industry.stream._alerts import AlertRouter
+from kiwerk.domains.industry.stream._config import LineConfig
+from kiwerk.domains.industry.stream._monitor import (
+    LineMonitor,
+    MonitorParams,
+    MonitorStats,
+)
+from kiwerk.domains.industry.stream._mqtt import MqttListener
+from kiwerk.domains.industry.stream._sink import ParquetSink, ReadingSink
+
+log = logging.getLogger(__name__)
+
+
+def write_line_config(config: LineConfig, path: Path) -> None:
+    """Write a line configuration as TOML, as :func:`load_line_config` reads it."""
+    b = config.broker
+    lines = [
+        "[broker]",
+        f'host = "{b.host}"',
+        f"port = {b.port}",
+        f'client_id = "{b.client_id}"',
+        "subscribe = [" + ", ".join(f'"{t}"' for t in b.subscribe) + "]",
+        "",
+        "[alerts]",
+    ]
+    a = config.alerts
+    if a.topic:
+        lines.append(f'topic = "{a.topic}"')
+    if a.webhook:
+        lines.append(f'webhook = "{a.webhook}"')
+    lines += [
+        f"min_interval_s = {a.min_interval_s}",
+        f"max_per_minute = {a.max_per_minute}",
+    ]
+    for m in config.machines:
+        lines += [
+            "",
+            "[[machines]]",
+            f'name = "{m.name}"',
+            f'topic = "{m.topic}"',
+            "sensors = [" + ", ".join(f'"{s}"' for s in m.sensors) + "]",
+        ]
+    for o in config.opcua:
+        nodes = ", ".join(f'"{k}" = "{v}"' for k, v in o.nodes.items())
+        lines += [
+            "",
+            "[[opcua]]",
+            f'endpoint = "{o.endpoint}"',
+            f'machine = "{o.machine}"',
+            f"nodes = {{ {nodes} }}",
+        ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _topics(config: LineConfig) -> list[str]:
+    return list(config.broker.subscribe) or [m.topic for m in config.machines]
+
+
+def run_monitor(
+    config: LineConfig,
+    store: Path | ReadingSink,
+    *,
+    params: MonitorParams | None = None,
+    duration: float | None = None,
+    stop: threading.Event | None = None,
+    ready: threading.Event | None = None,
+) -> MonitorStats:
+    """Listen to the line, score, alert and store until ``stop`` or ``duration``.
+
+    Readings go to ``store``: a :class:`ReadingSink` (e.g. a pool sink) or a
+    folder for a :class:`ParquetSink`; alerts to the log, the
+    configured MQTT topic and webhook. On the way out the last batch is stored
+    and acknowledged. ``ready`` is set once the subscriptions are confirmed.
+    """
+    stop = stop or threading.Event()
+    sink = ParquetSink(store) if isinstance(store, Path) else store
+    holder: dict[str, MqttListener] = {}
+
+    def publish(topic: str, payload: str) -> None:
+        holder["listener"].client.publish(topic, payload, qos=1)
+
+    a = config.alerts
+    router = AlertRouter(
+        publish=publish,
+        topic=a.topic,
+        webhook=a.webhook,
+        min_interval_s=a.min_interval_s,
+        max_per_minute=a.max_per_minute,
+    )
+    monitor = LineMonitor(config, sink, params, router)
+    listener = MqttListener(config.broker, _topics(config), monitor.handle)
+    holder["listener"] = listener
+    opcua = None
+    if config.opcua:
+        from kiwerk.domains.industry.stream._opcua import OpcuaIngest
+
+        opcua = OpcuaIngest(config.opcua, monitor)
+        opcua.start()
+    listener.start()
+    if ready is not None:
+        ready.set()
+    end = None if duration is None else time.monotonic() + duration
+    try:
+        while not stop.is_set() and (end is None or time.monotonic() < end):
+            listener.drain()
+            if opcua is not None:
+                opcua.drain()
+            monitor.process()
+    finally:
+        monitor.flush()
+        time.sleep(0.1)  # let the network thread send the last acknowledgements
+        listener.stop()
+        if opcua is not None:
+            opcua.stop()
+        router.close()
+    return monitor.stats
+
+
+__all__ = ["run_monitor", "write_line_config"]

@@ -1,0 +1,89 @@
+"""``kiwerk monitor``: listen to a live line, score, alert and store."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kiwerk.core.data import Pool
+from kiwerk.domains.industry.stream import PoolSink, load_line_config, run_monitor
+from kiwerk.errors import ConfigError
+from kiwerk.settings import get_settings
+
+app = typer.Typer(
+    help="Live machine monitoring over MQTT and OPC UA.", no_args_is_help=True
+)
+console = Console()
+
+
+@app.command("run")
+def run(
+    config: Annotated[Path, typer.Argument(help="Line configuration (TOML).")],
+    store: Annotated[Path, typer.Option(help="Folder of the stored readings.")] = Path(
+        "kiwerk-line"
+    ),
+    duration: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds.")
+    ] = None,
+    pool: Annotated[
+        bool, typer.Option(help="Store into the data pool instead of --store.")
+    ] = False,
+    dataset: Annotated[str, typer.Option(help="Pool dataset of the readings.")] = (
+        "line-readings"
+    ),
+    org: Annotated[
+        str | None, typer.Option(help="Organisation owning a new pool dataset.")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Monitor the line in CONFIG until Ctrl-C, SIGTERM or --duration."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    line = load_line_config(config)
+    stop = threading.Event()
+
+    def on_term(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_term)
+    console.print(
+        f"monitoring {len(line.machine_names())} machines on "
+        f"{line.broker.host}:{line.broker.port}; readings to {store}"
+    )
+    sink: Path | PoolSink = store
+    if pool:
+        if org is None:
+            raise ConfigError("--pool needs --org, the organisation owning the dataset")
+        settings = get_settings()
+        the_pool = Pool.open(settings.pool_dir, secrets_path=settings.secrets_path)
+        sink = PoolSink(
+            the_pool, dataset, actor=settings.user, org=org, state_dir=store
+        )
+    try:
+        stats = run_monitor(line, sink, duration=duration, stop=stop)
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        return
+    table = Table(title="monitor run")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for what, count in [
+        ("messages received", stats.received),
+        ("readings stored", stats.stored_readings),
+        ("vectors scored", stats.scored),
+        ("alerts", stats.alerts),
+        ("recalibrations", len(stats.recalibrations)),
+        ("change points", stats.changepoints),
+        *((f"dropped: {k}", v) for k, v in sorted(stats.dropped.items()) if v),
+    ]:
+        table.add_row(what, str(count))
+    console.print(table)
