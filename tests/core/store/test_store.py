@@ -15,7 +15,15 @@ from kiwerk.core.store import (
 )
 from kiwerk.errors import ConfigError, Conflict, NotFound
 
-TABLES = {"alembic_version", "api_keys", "credentials", "jobs", "revoked_tokens"}
+TABLES = {
+    "alembic_version",
+    "api_keys",
+    "credentials",
+    "jobs",
+    "monitor_windows",
+    "predictions",
+    "revoked_tokens",
+}
 
 
 def test_migrations_up_down_up(store_url: str) -> None:
