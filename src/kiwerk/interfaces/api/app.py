@@ -114,6 +114,13 @@ def create_app(settings: Settings, params: ApiParams | None = None) -> FastAPI:
     return app
 
 
+def create_default_app() -> FastAPI:
+    """The app of the process's settings (for ``uvicorn --factory`` workers)."""
+    from kiwerk.settings import get_settings
+
+    return create_app(get_settings())
+
+
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """The schema, with every error documented as problem details."""
     if app.openapi_schema:
@@ -146,4 +153,4 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
-__all__ = ["build_services", "create_app"]
+__all__ = ["build_services", "create_app", "create_default_app"]
