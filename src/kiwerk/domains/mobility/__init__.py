@@ -1,1 +1,119 @@
-"""kiwerk.domains.mobility."""
+"""Mobility: traffic forecasting, signal control and fleet routing."""
+
+from kiwerk.domains.mobility._fleet import (
+    FleetParams,
+    FleetPlan,
+    Hub,
+    Order,
+    Stop,
+    Tour,
+    screen_orders,
+    snap,
+    travel_matrices,
+)
+from kiwerk.domains.mobility._fleet_solve import (
+    plan_routes,
+    replan,
+)
+from kiwerk.domains.mobility._streets import (
+    StreetGraph,
+    VehicleRules,
+    build_street_graph,
+    oneway_direction,
+    way_allowed,
+    way_speed_kmh,
+)
+from kiwerk.domains.mobility._traffic_data import (
+    SpeedSeries,
+    check_speed,
+    lags,
+    read_speed_h5,
+    series_from_los_loop,
+    split_origins,
+    targets,
+)
+from kiwerk.domains.mobility._traffic_eval import (
+    TrafficReport,
+    evaluate_traffic,
+    tgcn_metrics,
+    tune_blend,
+)
+from kiwerk.domains.mobility._traffic_explain import (
+    ForecastExplanation,
+    draw_sensor_map,
+    explain_forecast,
+)
+from kiwerk.domains.mobility._traffic_features import (
+    DailyProfile,
+    FeatureBlock,
+    build_features,
+)
+from kiwerk.domains.mobility._traffic_models import (
+    ForecastParams,
+    Forecaster,
+    GradientBoosting,
+    GraphRidge,
+    HistoricalAverage,
+    Persistence,
+)
+from kiwerk.domains.mobility._traffic_neural import (
+    GraphBlend,
+    GraphMlp,
+)
+from kiwerk.domains.mobility._vrp_bench import (
+    BenchResult,
+    distance_matrix,
+    solve_ortools,
+    solve_pyvrp,
+    solve_pyvrp_parallel,
+)
+
+__all__ = [
+    "BenchResult",
+    "DailyProfile",
+    "FeatureBlock",
+    "FleetParams",
+    "FleetPlan",
+    "ForecastExplanation",
+    "ForecastParams",
+    "Forecaster",
+    "GradientBoosting",
+    "GraphBlend",
+    "GraphMlp",
+    "GraphRidge",
+    "HistoricalAverage",
+    "Hub",
+    "Order",
+    "Persistence",
+    "SpeedSeries",
+    "Stop",
+    "StreetGraph",
+    "Tour",
+    "TrafficReport",
+    "VehicleRules",
+    "build_features",
+    "build_street_graph",
+    "check_speed",
+    "distance_matrix",
+    "draw_sensor_map",
+    "evaluate_traffic",
+    "explain_forecast",
+    "lags",
+    "oneway_direction",
+    "plan_routes",
+    "read_speed_h5",
+    "replan",
+    "screen_orders",
+    "series_from_los_loop",
+    "snap",
+    "solve_ortools",
+    "solve_pyvrp",
+    "solve_pyvrp_parallel",
+    "split_origins",
+    "targets",
+    "tgcn_metrics",
+    "travel_matrices",
+    "tune_blend",
+    "way_allowed",
+    "way_speed_kmh",
+]
