@@ -49,8 +49,8 @@ from kiwerk.domains.mobility._traffic_features import (
     build_features,
 )
 from kiwerk.domains.mobility._traffic_models import (
-    ForecastParams,
     Forecaster,
+    ForecastParams,
     GradientBoosting,
     GraphRidge,
     HistoricalAverage,
