@@ -11,9 +11,20 @@ from kiwerk.domains.mobility._fleet import (
     snap,
     travel_matrices,
 )
+from kiwerk.domains.mobility._fleet_draw import (
+    draw_tours_html,
+    draw_tours_png,
+    tour_paths,
+)
 from kiwerk.domains.mobility._fleet_solve import (
     plan_routes,
     replan,
+)
+from kiwerk.domains.mobility._signals import (
+    EpisodeResult,
+    SignalParams,
+    read_delay,
+    run_episode,
 )
 from kiwerk.domains.mobility._streets import (
     StreetGraph,
@@ -71,6 +82,7 @@ from kiwerk.domains.mobility._vrp_bench import (
 __all__ = [
     "BenchResult",
     "DailyProfile",
+    "EpisodeResult",
     "FeatureBlock",
     "FleetParams",
     "FleetPlan",
@@ -85,6 +97,7 @@ __all__ = [
     "Hub",
     "Order",
     "Persistence",
+    "SignalParams",
     "SpeedSeries",
     "Stop",
     "StreetGraph",
@@ -96,13 +109,17 @@ __all__ = [
     "check_speed",
     "distance_matrix",
     "draw_sensor_map",
+    "draw_tours_html",
+    "draw_tours_png",
     "evaluate_traffic",
     "explain_forecast",
     "lags",
     "oneway_direction",
     "plan_routes",
+    "read_delay",
     "read_speed_h5",
     "replan",
+    "run_episode",
     "screen_orders",
     "series_from_los_loop",
     "snap",
@@ -112,6 +129,7 @@ __all__ = [
     "split_origins",
     "targets",
     "tgcn_metrics",
+    "tour_paths",
     "travel_matrices",
     "tune_blend",
     "way_allowed",
