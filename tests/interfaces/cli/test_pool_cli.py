@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from kiwerk.interfaces.cli.app import main
+from kiwerk.settings import get_settings
 
 CONTRACT = """
 [dataset]
@@ -36,12 +38,14 @@ def kiwerk(
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A clean KIWERK_HOME, acting as user ``ada``, with a wide terminal."""
     monkeypatch.setenv("KIWERK_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("KIWERK_USER", "ada")
     monkeypatch.setenv("COLUMNS", "200")
-    return tmp_path / "home"
+    get_settings.cache_clear()
+    yield tmp_path / "home"
+    get_settings.cache_clear()
 
 
 @pytest.mark.usefixtures("home")
@@ -125,7 +129,7 @@ def test_demo_from_clean_home(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The demo ingests the real AI4I 2020 file into a new pool and reports quality."""
+    """The demo ingests AI4I 2020 into a new pool, reports quality, trains the pilot."""
     monkeypatch.setenv("KIWERK_DATA", str(data_dir))
     code, out = kiwerk(capsys, monkeypatch, "demo")
     assert code == 0, out
@@ -133,7 +137,11 @@ def test_demo_from_clean_home(
     assert "passed" in out
     assert "audit log intact: 3 entries" in out
     assert (home / "secrets.toml").stat().st_mode & 0o777 == 0o600
-    assert kiwerk(capsys, monkeypatch, "demo")[0] == 0  # runs again: version 2
+    assert "registered industry-failure version 1 as candidate" in out
+    code, out = kiwerk(capsys, monkeypatch, "demo", "--no-train")  # again: version 2
+    assert code == 0, out
+    assert "ai4i2020 v2" in out
+    assert "registered" not in out
 
 
 @pytest.mark.usefixtures("home")

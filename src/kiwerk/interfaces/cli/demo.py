@@ -2,26 +2,37 @@
 
 Runs from a clean home: it creates the pool (and its secrets file), a demo
 organisation owned by ``KIWERK_USER``, and ingests the AI4I 2020 table under
-its shipped contract, pseudonymising ``Product ID``. Later issues extend the
-demo to the full pilot.
+its shipped contract, pseudonymising ``Product ID``; then it trains the
+machine-failure pilot through the shared pipeline, which evaluates it on the
+official split, explains it and registers it in MLflow as a candidate.
 """
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from kiwerk.core.data import Pool, builtin_contract
 from kiwerk.errors import DatasetUnavailable, NotFound
+from kiwerk.interfaces.cli import pilots
 from kiwerk.interfaces.cli.pool import render_quality
 from kiwerk.settings import load_settings
 
 DEMO_ORG = "demo-works"
 DEMO_DATASET = "ai4i2020"
+DEMO_PILOT = "industry-failure"
 
 
-def demo() -> None:
-    """Run the demo: ingest AI4I 2020 into the pool and print its quality report."""
+def demo(
+    train: Annotated[
+        bool,
+        typer.Option(help="Also train, evaluate, explain and register the pilot."),
+    ] = True,
+) -> None:
+    """Run the demo: ingest AI4I 2020, check its quality, train the failure pilot."""
     settings = load_settings()
     console = Console()
     source = settings.data / "ai4i2020" / "ai4i2020.csv"
@@ -67,3 +78,10 @@ def demo() -> None:
     checked = pool.audit.verify()
     console.print(f"HTML report: {html}")
     console.print(f"audit log intact: {checked.entries} entries")
+    if train:
+        console.rule("pilot: machine failure prediction (industry-failure)")
+        pilots.train(DEMO_PILOT)
+        console.print(
+            "next: `kiwerk models list`, `kiwerk explain industry-failure --input "
+            "FILE`, `kiwerk readiness check`, `kiwerk serve`"
+        )
