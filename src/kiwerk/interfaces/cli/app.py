@@ -24,6 +24,7 @@ from kiwerk.interfaces.cli import (
     pilots,
     pool,
     readiness,
+    serve,
     simulate,
     tracker,
 )
@@ -42,6 +43,7 @@ app.add_typer(simulate.app, name="simulate")
 app.add_typer(monitor.app, name="monitor")
 app.command("demo")(demo.demo)
 app.add_typer(models.app, name="models")
+app.add_typer(serve.app, name="serve")
 app.command("train")(pilots.train)
 app.command("evaluate")(pilots.evaluate)
 app.command("explain")(pilots.explain)
