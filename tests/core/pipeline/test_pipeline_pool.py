@@ -124,3 +124,32 @@ def test_promotion_on_the_pool_is_owner_only_and_audited(
     actions = [e.action for e in pool.audit.entries() if e.target.startswith("model:")]
     assert actions == ["model.promote.refused", "model.promote"]
     assert pool.audit.verify().entries == len(pool.audit.entries())
+
+
+def test_convert_hook_turns_a_raw_file_into_an_ingestible_one(
+    pool: Pool, toy_pilot: DomainPipeline, toy_rows: pd.DataFrame, tmp_path: Path
+) -> None:
+    """A dataset stored as headerless text is converted before the pool ingests it."""
+    import dataclasses
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    toy_rows.to_csv(raw / "toy.txt", sep=" ", header=False, index=False)
+
+    def to_csv(path: Path, scratch: Path) -> Path:
+        frame = pd.read_csv(path, sep=" ", header=None, names=list(toy_rows.columns))
+        frame.to_csv(scratch / "toy.csv", index=False)
+        return scratch / "toy.csv"
+
+    [contract] = toy_pilot.contract.datasets
+    text_contract = dataclasses.replace(
+        contract, locate=lambda d: d / "toy.txt", convert=to_csv
+    )
+    pilot = dataclasses.replace(
+        toy_pilot,
+        contract=dataclasses.replace(toy_pilot.contract, datasets=(text_contract,)),
+    )
+    [report] = ensure_datasets(pool, pilot, data_dir=raw, actor="ada")
+    assert report.rows == 600
+    stored = pool.read("toy", actor="ada")
+    assert stored["a"].tolist() == pytest.approx(toy_rows["a"].tolist())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -103,7 +104,11 @@ def ensure_datasets(
         if contract.name not in known:
             org = _owning_org(pool, actor, pilot.contract.org)
             pool.create_dataset(contract.name, org=org, actor=actor, spec=contract.spec)
-        reports.append(pool.ingest(path, contract.name, actor=actor, progress=progress))
+        with tempfile.TemporaryDirectory() as scratch:
+            if contract.convert is not None:
+                path = contract.convert(path, Path(scratch))
+            report = pool.ingest(path, contract.name, actor=actor, progress=progress)
+        reports.append(report)
     return reports
 
 

@@ -82,12 +82,18 @@ class DatasetContract:
         The pool's data contract for the dataset, used when creating it.
     description
         One line for humans.
+    convert
+        Optional ``(located file, scratch folder) → file to ingest`` for
+        sources the pool does not read directly (e.g. whitespace-separated
+        text without a header): write a CSV or Parquet file into the scratch
+        folder and return its path.
     """
 
     name: str
     locate: Callable[[Path], Path]
     spec: DatasetSpec | None = None
     description: str = ""
+    convert: Callable[[Path, Path], Path] | None = None
 
 
 @dataclass(frozen=True)
