@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import tempfile
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -56,6 +57,10 @@ def line(
     fault: Annotated[
         list[str] | None, typer.Option(help="Inject a fault, MACHINE:TICK.")
     ] = None,
+    delay: Annotated[
+        float,
+        typer.Option(help="Seconds to wait before publishing (start the monitor)."),
+    ] = 0.0,
     write_config: Annotated[
         Path | None, typer.Option(help="Write the monitor's line config here.")
     ] = None,
@@ -91,6 +96,9 @@ def line(
             f"{len(recs)} {source} machines → mqtt://{host}:{port}/line/<machine>"
             f" at {speed or 'max'}× speed"
         )
+        if delay > 0:
+            console.print(f"waiting {delay:g} s for the monitor to subscribe")
+            time.sleep(delay)
         report = sim.run(ticks=ticks, duration=duration)
     console.print(
         f"published {report.messages} messages in {report.ticks} ticks "
