@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import tempfile
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from kiwerk.domains.industry.stream import (
     LineSimulator,
     LocalBroker,
     cmapss_recordings,
+    cwru_recordings,
     skab_recordings,
     write_line_config,
 )
@@ -38,7 +40,7 @@ def _fault(spec: str, names: list[str]) -> Fault:
 
 @app.command("line")
 def line(
-    source: Annotated[str, typer.Option(help="cmapss or skab.")] = "cmapss",
+    source: Annotated[str, typer.Option(help="cmapss, skab or cwru.")] = "cmapss",
     machines: Annotated[int, typer.Option(help="Machines (cmapss).")] = 20,
     speed: Annotated[
         float, typer.Option(help="× real time; 0 = as fast as possible.")
@@ -55,19 +57,25 @@ def line(
     fault: Annotated[
         list[str] | None, typer.Option(help="Inject a fault, MACHINE:TICK.")
     ] = None,
+    delay: Annotated[
+        float,
+        typer.Option(help="Seconds to wait before publishing (start the monitor)."),
+    ] = 0.0,
     write_config: Annotated[
         Path | None, typer.Option(help="Write the monitor's line config here.")
     ] = None,
 ) -> None:
-    """Replay C-MAPSS engines or SKAB runs as live machines over MQTT."""
+    """Replay C-MAPSS engines, SKAB runs or CWRU bearings as live machines."""
     logging.basicConfig(level=logging.WARNING)
     data = get_settings().data
     if source == "cmapss":
         recs = cmapss_recordings(data / "cmapss", n_machines=machines)
     elif source == "skab":
         recs = skab_recordings(data / "skab")
+    elif source == "cwru":
+        recs = cwru_recordings(data / "cwru")
     else:
-        raise ConfigError(f"--source {source!r}: expected cmapss or skab")
+        raise ConfigError(f"--source {source!r}: expected cmapss, skab or cwru")
     names = [r.machine for r in recs]
     faults = tuple(_fault(s, names) for s in fault or [])
     with contextlib.ExitStack() as stack:
@@ -88,6 +96,9 @@ def line(
             f"{len(recs)} {source} machines → mqtt://{host}:{port}/line/<machine>"
             f" at {speed or 'max'}× speed"
         )
+        if delay > 0:
+            console.print(f"waiting {delay:g} s for the monitor to subscribe")
+            time.sleep(delay)
         report = sim.run(ticks=ticks, duration=duration)
     console.print(
         f"published {report.messages} messages in {report.ticks} ticks "

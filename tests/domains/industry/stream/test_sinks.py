@@ -1,4 +1,4 @@
-"""Parquet and pool sinks: durable batches and high-water marks after a crash."""
+"""Sinks (durable batches, high-water marks after a crash) and simulator sources."""
 
 from __future__ import annotations
 
@@ -6,9 +6,17 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
+import pytest
 
 from kiwerk.core.data import Pool
-from kiwerk.domains.industry.stream import ParquetSink, read_readings, readings_table
+from kiwerk.domains.industry.stream import (
+    ParquetSink,
+    cmapss_recordings,
+    cwru_recordings,
+    read_readings,
+    readings_table,
+    skab_recordings,
+)
 from kiwerk.domains.industry.stream._pool_sink import PoolSink
 
 
@@ -55,3 +63,19 @@ def test_pool_sink_versions_and_recovery(tmp_path: Path) -> None:
     assert [v.rows for v in versions] == [2, 1]
     frame = pool.read("line-readings", 2, actor="ada")
     assert frame["ts"].tolist() == [5.0]
+
+
+@pytest.mark.slow
+def test_simulator_sources_replay_real_recordings(data_dir: Path) -> None:
+    """C-MAPSS, SKAB and CWRU load as machines with finite, equal-width vectors."""
+    for recs, width in [
+        (cmapss_recordings(data_dir / "cmapss", n_machines=3), 20),
+        (skab_recordings(data_dir / "skab"), 8),
+        (cwru_recordings(data_dir / "cwru"), 8),
+    ]:
+        assert recs
+        assert all(r.values.shape[1] == len(r.sensors) == width for r in recs)
+        assert all(np.isfinite(r.values).all() for r in recs)
+    cwru = cwru_recordings(data_dir / "cwru")
+    assert len(cwru) == 10
+    assert cwru[0].dt == pytest.approx(0.1)

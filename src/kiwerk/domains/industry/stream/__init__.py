@@ -30,6 +30,7 @@ from kiwerk.domains.industry.stream._simulator import (
     Recording,
     SimulatorReport,
     cmapss_recordings,
+    cwru_recordings,
     skab_recordings,
 )
 from kiwerk.domains.industry.stream._sink import (
@@ -73,6 +74,7 @@ __all__ = [
     "SkabReport",
     "cmapss_recordings",
     "connect",
+    "cwru_recordings",
     "evaluate_skab",
     "free_port",
     "load_line_config",

@@ -65,7 +65,7 @@ class MonitorParams:
     drift: SensorDriftParams = field(default_factory=SensorDriftParams)
     shift: MeanShiftParams = field(default_factory=lambda: MeanShiftParams(n_fit=200))
     batch_rows: int = 100_000
-    flush_interval_s: float = 1.0
+    flush_interval_s: float = 0.5
     max_rate: float = 1000.0
     top_sensors: int = 3
 

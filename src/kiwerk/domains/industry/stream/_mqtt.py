@@ -143,11 +143,14 @@ class MqttListener:
     def _on_message(self, c: mqtt.Client, u: Any, msg: mqtt.MQTTMessage) -> None:
         self.queue.put((msg.topic, msg.payload, msg.mid, self.generation))
 
-    def start(self, timeout: float = 10.0) -> None:
-        """Connect, subscribe and wait for the broker to confirm."""
+    def start(self) -> None:
+        """Connect and subscribe; :attr:`subscribed` is set on the SUBACK.
+
+        Do not wait for the SUBACK before draining: a persistent session with
+        a backlog receives its queued messages first, and the network thread
+        blocks once :attr:`queue` is full.
+        """
         connect(self.client, self.broker)
-        if not self.subscribed.wait(timeout):
-            raise KiwerkError(f"no SUBACK from the broker in {timeout} s")
 
     def _ack(self, mid: int, generation: int) -> Callable[[], None]:
         def ack() -> None:

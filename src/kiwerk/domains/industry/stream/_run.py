@@ -111,11 +111,11 @@ def run_monitor(
         opcua = OpcuaIngest(config.opcua, monitor)
         opcua.start()
     listener.start()
-    if ready is not None:
-        ready.set()
     end = None if duration is None else time.monotonic() + duration
     try:
         while not stop.is_set() and (end is None or time.monotonic() < end):
+            if ready is not None and listener.subscribed.is_set():
+                ready.set()
             listener.drain()
             if opcua is not None:
                 opcua.drain()

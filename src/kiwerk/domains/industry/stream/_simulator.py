@@ -1,7 +1,7 @@
 """A line simulator: real recordings replayed as live machines over MQTT.
 
 Each machine replays one recording (a C-MAPSS engine, a SKAB test-bench run,
-CWRU bearing vibration features) row by row; every tick publishes one JSON
+CWRU bearing vibration indicators) row by row; every tick publishes one JSON
 message per machine, ``{"ts": ..., "values": [...]}``, with QoS 1 on
 ``<prefix><machine>``. ``speed`` scales real time (1 = as recorded, 10 = ten
 times faster, 0 = as fast as possible). Faults can be injected: from a given
@@ -23,6 +23,8 @@ from numpy.typing import NDArray
 
 from kiwerk.datasets import load_cmapss
 from kiwerk.datasets._cmapss import SENSOR_COLUMNS
+from kiwerk.domains.industry.bearing import read_cwru
+from kiwerk.domains.industry.bearing._cwru import RATE_HZ
 from kiwerk.domains.industry.stream._config import (
     BrokerConfig,
     LineConfig,
@@ -55,6 +57,33 @@ def cmapss_recordings(
         Recording(f"engine-{i + 1:03d}", tuple(cols), units[i % len(units)])
         for i in range(n_machines)
     ]
+
+
+def cwru_recordings(directory: Path, block: int = 1200) -> list[Recording]:
+    """CWRU bearings as machines: RMS, kurtosis, crest factor, peak per channel.
+
+    A vibration gateway does not ship 12 kHz raw samples over MQTT; it sends
+    condition indicators of short blocks. Each ``block`` of samples (0.1 s at
+    12 kHz) becomes one vector of 8 values (4 per DE/FE channel), one tick
+    per 0.1 s.
+    """
+    out = []
+    for rec in read_cwru(directory):
+        n = len(rec.signals) // block
+        x = rec.signals[: n * block].reshape(n, block, 2)
+        x = x - x.mean(axis=1, keepdims=True)
+        rms = np.sqrt(np.mean(x**2, axis=1))
+        peak = np.abs(x).max(axis=1)
+        kurt = np.mean(x**4, axis=1) / rms**4
+        values = np.column_stack([rms, kurt, peak / rms, peak])
+        sensors = tuple(
+            f"{ch}_{name}"
+            for name in ("rms", "kurtosis", "crest", "peak")
+            for ch in ("de", "fe")
+        )
+        name = "bearing-" + rec.file.removesuffix(".mat") + "-" + rec.label
+        out.append(Recording(name, sensors, values, dt=block / RATE_HZ))
+    return out
 
 
 def skab_recordings(directory: Path) -> list[Recording]:
@@ -201,5 +230,6 @@ __all__ = [
     "Recording",
     "SimulatorReport",
     "cmapss_recordings",
+    "cwru_recordings",
     "skab_recordings",
 ]
