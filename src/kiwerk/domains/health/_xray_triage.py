@@ -84,6 +84,7 @@ class XrayTriage:
         """Train the ensemble on ``train``; calibrate and set thresholds on ``val``."""
         p, rng = self.params, np.random.default_rng(self.seed)
         start, nets = time.perf_counter(), list[XrayNet]()
+        cpu_start = time.process_time()
         for _ in range(p.n_models):
             spent = time.perf_counter() - start
             # Start another member only if one more (at the mean pace) fits.
@@ -100,6 +101,7 @@ class XrayTriage:
             )
         self.nets_: list[XrayNet] = nets
         self.train_seconds_ = time.perf_counter() - start
+        self.train_cpu_seconds_ = time.process_time() - cpu_start
         z_val = self._logits(val.images)[:, 0]
         y_val = val.labels[:, 0]
         self.temperature_ = fit_temperature(z_val, y_val)
