@@ -6,6 +6,8 @@
   ``scripts/services start``); without a reachable server its cases are
   skipped with the reason, except under ``CI=true`` where they fail.
 - ``small``: the same world with tiny body limits, on SQLite.
+- ``trained``: the world plus organisation industry (owner ida, analyst ian)
+  with the AI4I failure model trained once (quick) through the API.
 - ``api``: a :class:`World` — a live app (``TestClient``) with organisations
   acme (owner ada, analyst ana, viewer vic; dataset ``pumps`` v1) and uni
   (owner bob, analyst ben; dataset ``scans`` v1), and an access token for each
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,6 +30,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from kiwerk.core.auth import PasswordParams, bootstrap_owner
+from kiwerk.core.monitor.live import LiveMonitorParams
 from kiwerk.core.store import MetadataStore
 from kiwerk.core.store import _tables as tables
 from kiwerk.interfaces.api import ApiParams, create_app
@@ -35,7 +39,10 @@ from kiwerk.settings import Settings
 
 REPO = Path(__file__).resolve().parents[3]
 PASSWORD = "correct horse battery staple"
-FAST = ApiParams(passwords=PasswordParams(time_cost=1, memory_kib=8192, parallelism=1))
+FAST = ApiParams(
+    passwords=PasswordParams(time_cost=1, memory_kib=8192, parallelism=1),
+    monitor=LiveMonitorParams(reference_size=200, window_size=100),
+)
 PUMPS = (
     "ts,machine,operator,temp,speed\n"
     "2024-01-01 00:00:00,M1,alice.meyer,20.5,1500\n"
@@ -223,3 +230,60 @@ def small(tmp_path: Path, template: tuple[Path, dict[str, Any]]) -> Iterator[Wor
         passwords=FAST.passwords, max_body_bytes=2048, max_upload_bytes=4096
     )
     yield from open_world(tmp_path, "sqlite", template, params)
+
+
+@pytest.fixture(scope="session")
+def trained_template(
+    tmp_path_factory: pytest.TempPathFactory,
+    template: tuple[Path, dict[str, Any]],
+    data_dir: Path,
+) -> tuple[Path, dict[str, Any]]:
+    """The template plus org ``industry`` (owner ida, analyst ian) whose
+    AI4I failure model was trained once through ``POST /models/.../train``."""
+    source, headers = template
+    home = tmp_path_factory.mktemp("trained") / "home"
+    shutil.copytree(source, home)
+    settings = _settings(home, f"sqlite:///{home / 'meta.db'}")
+    app = create_app(settings.model_copy(update={"data": data_dir}), FAST)
+    with TestClient(app) as client:
+        world = World(
+            client, app.state.services, {u: dict(h) for u, h in headers.items()}
+        )
+        r = client.post(
+            "/orgs",
+            headers=world.headers["ada"],
+            json={"name": "industry", "owner": "ida", "owner_password": PASSWORD},
+        )
+        assert r.status_code == 201, r.text
+        world.headers["ida"] = world.login("ida")
+        r = client.post(
+            "/orgs/industry/users",
+            headers=world.headers["ida"],
+            json={"name": "ian", "role": "analyst", "password": PASSWORD},
+        )
+        assert r.status_code == 201, r.text
+        world.headers["ian"] = world.login("ian")
+        r = client.post(
+            "/models/industry-failure/train",
+            headers=world.headers["ian"],
+            json={"quick": True, "ingest": True},
+        )
+        assert r.status_code == 202, r.text
+        job = r.json()
+        deadline = time.monotonic() + 300
+        while job["status"] in ("queued", "running") and time.monotonic() < deadline:
+            time.sleep(0.5)
+            job = client.get(
+                f"/jobs/{job['job_id']}", headers=world.headers["ian"]
+            ).json()
+        assert job["status"] == "succeeded", job
+    world.services.store.close()
+    return home, {**world.headers, "job": {"id": job["job_id"]}}
+
+
+@pytest.fixture
+def trained(
+    tmp_path: Path, store_url: str, trained_template: tuple[Path, dict[str, Any]]
+) -> Iterator[World]:
+    """A fresh copy of the trained world on the parametrised metadata store."""
+    yield from open_world(tmp_path, store_url, trained_template)

@@ -19,7 +19,14 @@ from sqlalchemy.exc import OperationalError
 
 from kiwerk.core.store._migrate import migrate
 from kiwerk.core.store._records import JOB_STATES, ApiKeyRecord, JobRecord
-from kiwerk.core.store._tables import api_keys, credentials, jobs, revoked_tokens
+from kiwerk.core.store._tables import (
+    api_keys,
+    credentials,
+    jobs,
+    monitor_windows,
+    predictions,
+    revoked_tokens,
+)
 from kiwerk.errors import ConfigError, Conflict, NotFound
 
 
@@ -273,6 +280,51 @@ class MetadataStore:
                 .limit(limit)
             ).all()
         return [JobRecord.from_row(r) for r in rows]
+
+    # -- prediction log and monitoring ---------------------------------------
+
+    def log_predictions(self, rows: list[dict[str, Any]]) -> None:
+        """Append prediction-log rows (model, version, org, actor, ts,
+        input_hash, output) in one transaction."""
+        if not rows:
+            return
+        with self.engine.begin() as con:
+            con.execute(insert(predictions), rows)
+
+    def predictions(self, model: str, *, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest logged predictions of ``model``, newest first."""
+        with self.engine.connect() as con:
+            rows = con.execute(
+                select(predictions)
+                .where(predictions.c.model == model)
+                .order_by(predictions.c.id.desc())
+                .limit(limit)
+            ).all()
+        return [r._asdict() for r in rows]
+
+    def add_window(self, model: str, version: int, window: dict[str, Any]) -> None:
+        """Store one closed monitoring window of ``model``."""
+        with self.engine.begin() as con:
+            con.execute(
+                insert(monitor_windows).values(
+                    model=model,
+                    version=version,
+                    end_ts=float(window["end"]),
+                    stats=json.dumps(window, sort_keys=True),
+                )
+            )
+
+    def windows(
+        self, model: str, *, version: int | None = None, limit: int = 500
+    ) -> list[dict[str, Any]]:
+        """The newest monitoring windows of ``model``, oldest first."""
+        query = select(monitor_windows).where(monitor_windows.c.model == model)
+        if version is not None:
+            query = query.where(monitor_windows.c.version == version)
+        query = query.order_by(monitor_windows.c.id.desc()).limit(limit)
+        with self.engine.connect() as con:
+            rows = con.execute(query).all()
+        return [{"version": r.version, **json.loads(r.stats)} for r in reversed(rows)]
 
 
 __all__ = ["MetadataStore", "normalise_url"]

@@ -67,4 +67,37 @@ jobs = Table(
     Index("ix_jobs_org_created", "org", "created_at"),
 )
 
-__all__ = ["api_keys", "credentials", "jobs", "metadata", "revoked_tokens"]
+predictions = Table(
+    "predictions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("model", String(128), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("org", String(64), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("ts", Float, nullable=False),
+    Column("input_hash", String(64), nullable=False),
+    Column("output", Text, nullable=False),
+    Index("ix_predictions_model_ts", "model", "ts"),
+)
+
+monitor_windows = Table(
+    "monitor_windows",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("model", String(128), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("end_ts", Float, nullable=False),
+    Column("stats", Text, nullable=False),
+    Index("ix_monitor_windows_model_end", "model", "end_ts"),
+)
+
+__all__ = [
+    "api_keys",
+    "credentials",
+    "jobs",
+    "metadata",
+    "monitor_windows",
+    "predictions",
+    "revoked_tokens",
+]

@@ -28,10 +28,12 @@ from kiwerk.core.data import Pool
 from kiwerk.core.store import MetadataStore
 from kiwerk.interfaces.api import errors
 from kiwerk.interfaces.api._guard import RequestGuard
+from kiwerk.interfaces.api._serving import ModelService
 from kiwerk.interfaces.api.deps import Services
 from kiwerk.interfaces.api.params import ApiParams
-from kiwerk.interfaces.api.routes import audit, auth, datasets, orgs
+from kiwerk.interfaces.api.routes import audit, auth, datasets, jobs, models, orgs
 from kiwerk.interfaces.api.schemas import Health, Problem
+from kiwerk.interfaces.cli.pilots import model_registry, pilot_catalog
 from kiwerk.settings import Settings
 
 _DESCRIPTION = """\
@@ -49,6 +51,13 @@ def build_services(settings: Settings, params: ApiParams) -> Services:
     """Open the pool and the metadata store named by ``settings``."""
     pool = Pool.open(settings.pool_dir, secrets_path=settings.secrets_path)
     store = MetadataStore.open(settings.metadata_url)
+    models = ModelService(
+        pilot_catalog(),
+        model_registry(settings),
+        store,
+        secret=settings.secret_key,
+        monitor=params.monitor,
+    )
     return Services(
         settings=settings,
         params=params,
@@ -57,6 +66,7 @@ def build_services(settings: Settings, params: ApiParams) -> Services:
         signer=TokenSigner(settings.secret_key, ttl_s=params.token_ttl_s),
         hasher=PasswordHasher(params.passwords),
         limiter=RateLimiter(),
+        models=models,
     )
 
 
@@ -67,7 +77,9 @@ def create_app(settings: Settings, params: ApiParams | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        services.models.start()
         yield
+        services.models.stop()
         services.store.close()
 
     app = FastAPI(
@@ -78,7 +90,14 @@ def create_app(settings: Settings, params: ApiParams | None = None) -> FastAPI:
     )
     app.state.services = services
     errors.install(app)
-    for router in (auth.router, orgs.router, datasets.router, audit.router):
+    for router in (
+        auth.router,
+        orgs.router,
+        datasets.router,
+        models.router,
+        jobs.router,
+        audit.router,
+    ):
         app.include_router(router)
 
     @app.get("/health", response_model=Health, tags=["service"])
@@ -93,6 +112,13 @@ def create_app(settings: Settings, params: ApiParams | None = None) -> FastAPI:
         max_upload_bytes=params.max_upload_bytes,
     )
     return app
+
+
+def create_default_app() -> FastAPI:
+    """The app of the process's settings (for ``uvicorn --factory`` workers)."""
+    from kiwerk.settings import get_settings
+
+    return create_app(get_settings())
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
@@ -127,4 +153,4 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
-__all__ = ["build_services", "create_app"]
+__all__ = ["build_services", "create_app", "create_default_app"]

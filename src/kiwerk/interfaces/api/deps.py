@@ -23,6 +23,7 @@ from kiwerk.core.auth import (
 )
 from kiwerk.core.data import Pool
 from kiwerk.core.store import ApiKeyRecord, MetadataStore
+from kiwerk.interfaces.api._serving import ModelService
 from kiwerk.interfaces.api.params import ApiParams
 from kiwerk.settings import Settings
 
@@ -38,6 +39,7 @@ class Services:
     signer: TokenSigner
     hasher: PasswordHasher
     limiter: RateLimiter
+    models: ModelService
 
 
 @dataclass(frozen=True)

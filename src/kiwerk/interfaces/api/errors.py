@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kiwerk.core.auth import RateLimited, Unauthenticated
+from kiwerk.core.models import PromotionRefused
 from kiwerk.errors import (
     AccessDenied,
     ChecksumError,
@@ -45,6 +46,7 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (NotFound, 404),
     (Conflict, 409),
     (NotFittedError, 409),
+    (PromotionRefused, 422),
     (ContractViolation, 422),
     (DataFormatError, 422),
     (DatasetUnavailable, 503),

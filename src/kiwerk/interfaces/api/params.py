@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kiwerk.core.auth import PasswordParams
+from kiwerk.core.monitor.live import LiveMonitorParams
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class ApiParams:
         Most rows one read of a dataset returns.
     passwords
         Argon2id cost of password hashes.
+    monitor
+        Window sizes and alert thresholds of live model monitoring.
     """
 
     token_ttl_s: float = 900.0
@@ -33,6 +36,7 @@ class ApiParams:
     default_rate_per_minute: int = 600
     max_rows_per_page: int = 1000
     passwords: PasswordParams = field(default_factory=PasswordParams)
+    monitor: LiveMonitorParams = field(default_factory=LiveMonitorParams)
 
     def __post_init__(self) -> None:
         if self.token_ttl_s <= 0:

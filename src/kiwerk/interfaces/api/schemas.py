@@ -245,6 +245,117 @@ class JobPublic(_Out):
     updated_at: float
 
 
+class ModelVersionPublic(_Out):
+    """One registered version of a pilot's model."""
+
+    name: str
+    version: int
+    aliases: list[str]
+    metrics: dict[str, float]
+    kpis: dict[str, float]
+    datasets: list[dict[str, Any]]
+    created_ms: int
+
+
+class ModelPublic(_Out):
+    """A pilot's model with its versions, newest first."""
+
+    name: str
+    title: str
+    org: str
+    inputs: list[str]
+    versions: list[ModelVersionPublic]
+
+
+class PromoteRequest(BaseModel):
+    """The version to make production."""
+
+    version: int = Field(ge=1, examples=[1])
+
+
+class PredictRequest(BaseModel):
+    """One request row: input column → value."""
+
+    input: dict[str, Any] = Field(
+        examples=[
+            {
+                "Type": "M",
+                "Air temperature [K]": 298.1,
+                "Process temperature [K]": 308.6,
+                "Rotational speed [rpm]": 1551,
+                "Torque [Nm]": 42.8,
+                "Tool wear [min]": 0,
+            }
+        ]
+    )
+
+
+class PredictResult(_Out):
+    """The prediction for one row."""
+
+    model: str
+    version: int
+    prediction: dict[str, Any]
+
+
+class BatchRequest(BaseModel):
+    """Many rows, as records (``rows``) or column arrays (``columns``)."""
+
+    rows: list[dict[str, Any]] | None = Field(default=None, max_length=1_000_000)
+    columns: dict[str, list[Any]] | None = None
+
+
+class BatchResult(_Out):
+    """Predictions for many rows, one array per output column."""
+
+    model: str
+    version: int
+    rows: int
+    predictions: dict[str, list[Any]]
+
+
+class ExplainRequest(BaseModel):
+    """Rows to predict and explain, and how many contributions to show."""
+
+    rows: list[dict[str, Any]] = Field(min_length=1, max_length=1000)
+    top: int = Field(default=3, ge=1, le=50)
+
+
+class ExplainedRow(_Out):
+    """A prediction and its largest feature contributions."""
+
+    prediction: dict[str, Any]
+    contributions: dict[str, float]
+
+
+class ExplainResult(_Out):
+    """Explanations of each row."""
+
+    model: str
+    version: int
+    output: str
+    rows: list[ExplainedRow]
+
+
+class TrainRequest(BaseModel):
+    """How to train: seed, quick (small budget), ingest missing data first."""
+
+    seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    quick: bool = False
+    ingest: bool = False
+
+
+class MonitoringResult(_Out):
+    """Drift series of a served version for plotting."""
+
+    model: str
+    version: int
+    params: dict[str, Any]
+    state: dict[str, Any]
+    windows: list[dict[str, Any]]
+    logged_predictions: list[dict[str, Any]]
+
+
 __all__ = [
     "NAME_PATTERN",
     "ApiKeyCreate",
@@ -252,24 +363,36 @@ __all__ = [
     "ApiKeyPublic",
     "AuditEntryPublic",
     "AuditVerifyResult",
+    "BatchRequest",
+    "BatchResult",
     "DatasetCreate",
     "DatasetDetail",
     "DatasetPublic",
+    "ExplainRequest",
+    "ExplainResult",
+    "ExplainedRow",
     "GrantPublic",
     "GrantUpdate",
     "Health",
     "IngestResult",
     "JobPublic",
     "Me",
+    "ModelPublic",
+    "ModelVersionPublic",
+    "MonitoringResult",
     "Name",
     "OrgCreate",
     "OrgPublic",
     "PasswordChange",
+    "PredictRequest",
+    "PredictResult",
     "Problem",
+    "PromoteRequest",
     "RoleName",
     "Rows",
     "SpecUpdate",
     "Token",
+    "TrainRequest",
     "UserCreate",
     "UserPublic",
     "VersionPublic",

@@ -12,6 +12,7 @@ import sys
 import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from kiwerk import __version__
 from kiwerk.errors import KiwerkError
@@ -23,6 +24,7 @@ from kiwerk.interfaces.cli import (
     pilots,
     pool,
     readiness,
+    serve,
     simulate,
     tracker,
 )
@@ -41,6 +43,7 @@ app.add_typer(simulate.app, name="simulate")
 app.add_typer(monitor.app, name="monitor")
 app.command("demo")(demo.demo)
 app.add_typer(models.app, name="models")
+app.add_typer(serve.app, name="serve")
 app.command("train")(pilots.train)
 app.command("evaluate")(pilots.evaluate)
 app.command("explain")(pilots.explain)
@@ -59,7 +62,9 @@ def main() -> None:
     try:
         result = app(standalone_mode=False)
     except KiwerkError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()

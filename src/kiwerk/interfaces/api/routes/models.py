@@ -1,0 +1,257 @@
+"""``/models``: registered pilot models — list, show, promote, predict, explain,
+train (background job) and live monitoring.
+
+A pilot's models belong to the organisation of its data contract: members
+see and use them, analysts train, owners promote; everyone else gets 404.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, Query
+from fastapi import Path as PathParam
+
+from kiwerk.core.models import ModelRecord, promote
+from kiwerk.core.pipeline import DomainPipeline
+from kiwerk.errors import AccessDenied, NotFound
+from kiwerk.interfaces.api.deps import PrincipalDep, ServicesDep
+from kiwerk.interfaces.api.errors import ProblemError, problem_responses
+from kiwerk.interfaces.api.jobs import start_training
+from kiwerk.interfaces.api.routes._access import roles
+from kiwerk.interfaces.api.schemas import (
+    BatchRequest,
+    BatchResult,
+    ExplainedRow,
+    ExplainRequest,
+    ExplainResult,
+    JobPublic,
+    ModelPublic,
+    ModelVersionPublic,
+    MonitoringResult,
+    PredictRequest,
+    PredictResult,
+    PromoteRequest,
+    TrainRequest,
+)
+
+router = APIRouter(prefix="/models", tags=["models"])
+_ERRORS = problem_responses(401, 403, 404, 409, 422, 429)
+ModelName = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
+VersionQuery = Annotated[
+    str | None,
+    Query(
+        pattern=r"^(production|candidate|[1-9][0-9]{0,8})$",
+        description="Version number or alias; default production, else newest.",
+    ),
+]
+
+
+def _pilot(services: ServicesDep, principal: PrincipalDep, name: str) -> DomainPipeline:
+    """The pilot if the caller belongs to its organisation; else 404."""
+    try:
+        pilot = services.models.pilot(name)
+    except NotFound:
+        pilot = None
+    if pilot is None or pilot.contract.org not in roles(services.pool, principal.actor):
+        raise ProblemError(404, f"model {name!r} not found")
+    return pilot
+
+
+def _version(record: ModelRecord) -> ModelVersionPublic:
+    return ModelVersionPublic(
+        name=record.name,
+        version=record.version,
+        aliases=list(record.aliases),
+        metrics=record.metrics,
+        kpis=record.kpis,
+        datasets=[d.__dict__ for d in record.datasets],
+        created_ms=record.created_ms,
+    )
+
+
+def _model(services: ServicesDep, pilot: DomainPipeline) -> ModelPublic:
+    names = set(services.models.registry.names())
+    versions = (
+        services.models.registry.versions(pilot.name) if pilot.name in names else []
+    )
+    return ModelPublic(
+        name=pilot.name,
+        title=pilot.title,
+        org=pilot.contract.org,
+        inputs=[c.name for c in pilot.contract.inputs],
+        versions=[_version(v) for v in versions],
+    )
+
+
+@router.get("", response_model=list[ModelPublic], responses=_ERRORS)
+def list_models(services: ServicesDep, principal: PrincipalDep) -> list[ModelPublic]:
+    """The pilots' models of the caller's organisations."""
+    mine = roles(services.pool, principal.actor)
+    return [
+        _model(services, p) for p in services.models.pilots() if p.contract.org in mine
+    ]
+
+
+@router.get("/{name}", response_model=ModelPublic, responses=_ERRORS)
+def show_model(
+    services: ServicesDep, principal: PrincipalDep, name: ModelName
+) -> ModelPublic:
+    """One model with every registered version."""
+    return _model(services, _pilot(services, principal, name))
+
+
+@router.post("/{name}/promote", response_model=ModelVersionPublic, responses=_ERRORS)
+def promote_model(
+    services: ServicesDep,
+    principal: PrincipalDep,
+    name: ModelName,
+    body: PromoteRequest,
+) -> ModelVersionPublic:
+    """Make a version production (owners only; gated by the pilot's metric rule)."""
+    pilot = _pilot(services, principal, name)
+    if principal.kind != "user":
+        raise AccessDenied("API keys may not promote models")
+    record = promote(
+        services.models.registry,
+        name,
+        body.version,
+        actor=principal.actor,
+        org=pilot.contract.org,
+        governance=services.pool,
+        rule=pilot.promotion,
+    )
+    services.models.forget(name)
+    return _version(record)
+
+
+@router.post("/{name}/predict", response_model=PredictResult, responses=_ERRORS)
+def predict(
+    services: ServicesDep,
+    principal: PrincipalDep,
+    name: ModelName,
+    body: PredictRequest,
+    version: VersionQuery = None,
+) -> PredictResult:
+    """Predict one row with the production model (or ``version``). Logged."""
+    pilot = _pilot(services, principal, name)
+    served = services.models.served(name, version)
+    frame = pd.DataFrame([body.input])
+    out = served.predict(frame, source="request body 'input'")
+    services.models.record(
+        served, frame, out, org=pilot.contract.org, actor=principal.actor
+    )
+    row = json.loads(out.iloc[:1].to_json(orient="records"))[0]
+    return PredictResult(model=name, version=served.record.version, prediction=row)
+
+
+@router.post("/{name}/predict/batch", response_model=BatchResult, responses=_ERRORS)
+def predict_batch(
+    services: ServicesDep,
+    principal: PrincipalDep,
+    name: ModelName,
+    body: BatchRequest,
+    version: VersionQuery = None,
+) -> BatchResult:
+    """Predict many rows (records or column arrays). Logged."""
+    pilot = _pilot(services, principal, name)
+    if (body.rows is None) == (body.columns is None):
+        raise ProblemError(422, "send either 'rows' or 'columns'")
+    try:
+        frame = pd.DataFrame(body.columns) if body.columns else pd.DataFrame(body.rows)
+    except ValueError as exc:
+        raise ProblemError(422, f"columns of unequal length: {exc}") from exc
+    if frame.empty:
+        raise ProblemError(422, "no rows to predict")
+    served = services.models.served(name, version)
+    out = served.predict(frame, source="request body")
+    services.models.record(
+        served, frame, out, org=pilot.contract.org, actor=principal.actor
+    )
+    return BatchResult(
+        model=name,
+        version=served.record.version,
+        rows=len(out),
+        predictions=_columns(out),
+    )
+
+
+def _columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
+    split = json.loads(frame.to_json(orient="split", index=False))
+    data = split["data"]
+    return {str(c): [row[i] for row in data] for i, c in enumerate(split["columns"])}
+
+
+@router.post("/{name}/explain", response_model=ExplainResult, responses=_ERRORS)
+def explain(
+    services: ServicesDep,
+    principal: PrincipalDep,
+    name: ModelName,
+    body: ExplainRequest,
+    version: VersionQuery = None,
+) -> ExplainResult:
+    """Predict rows and name the features that pushed each prediction."""
+    _pilot(services, principal, name)
+    served = services.models.served(name, version)
+    frame = pd.DataFrame(body.rows)
+    out, explanation = served.explain(frame, source="request body 'rows'")
+    rows = json.loads(out.to_json(orient="records"))
+    return ExplainResult(
+        model=name,
+        version=served.record.version,
+        output=explanation.output,
+        rows=[
+            ExplainedRow(
+                prediction=row,
+                contributions={k: float(v) for k, v in explanation.top(i, body.top)},
+            )
+            for i, row in enumerate(rows)
+        ],
+    )
+
+
+@router.post(
+    "/{name}/train", status_code=202, response_model=JobPublic, responses=_ERRORS
+)
+def train(
+    services: ServicesDep, principal: PrincipalDep, name: ModelName, body: TrainRequest
+) -> JobPublic:
+    """Train, evaluate, explain and register a new candidate in the background.
+
+    Analysts of the pilot's organisation; follow progress at ``/jobs/{id}``.
+    """
+    pilot = _pilot(services, principal, name)
+    services.pool.require_role(principal.actor, pilot.contract.org, "analyst")
+    job = start_training(services, pilot, body, actor=principal.actor)
+    return JobPublic.model_validate(job)
+
+
+@router.get("/{name}/monitoring", response_model=MonitoringResult, responses=_ERRORS)
+def monitoring(
+    services: ServicesDep,
+    principal: PrincipalDep,
+    name: ModelName,
+    version: VersionQuery = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> MonitoringResult:
+    """Drift per input column and of the predictions, window by window."""
+    _pilot(services, principal, name)
+    record = services.models.served(name, version).record
+    services.models.flush()
+    monitor = services.models.monitor(name, record.version)
+    state: dict[str, Any] = monitor.state() if monitor else {"reference_rows": 0}
+    logged = services.store.predictions(name, limit=20)
+    return MonitoringResult(
+        model=name,
+        version=record.version,
+        params=services.models.monitor_params.__dict__,
+        state=state,
+        windows=services.store.windows(name, version=record.version, limit=limit),
+        logged_predictions=[
+            {k: r[k] for k in ("version", "ts", "input_hash", "output", "actor")}
+            for r in logged
+            if r["version"] == record.version
+        ],
+    )
