@@ -105,7 +105,10 @@ def main() -> None:
     params = XrayTriageParams(net=net, n_models=args.models, time_budget_s=args.budget)
     print(f"machine: {machine()}")
     model = XrayTriage(params, seed=0).fit(ds.train, ds.val)
-    print(f"trained {len(model.nets_)} nets in {model.train_seconds_:.0f} s")
+    print(
+        f"trained {len(model.nets_)} nets in {model.train_seconds_:.0f} s wall, "
+        f"{model.train_cpu_seconds_:.0f} s CPU"
+    )
     test = ds.test
     y = test.labels[:, 0]
     scores = model.evaluate(test)
@@ -185,6 +188,7 @@ def main() -> None:
         "baseline_acc": base["acc"],
         "baseline_p99_ms": b99,
         "train_seconds": model.train_seconds_,
+        "train_cpu_seconds": model.train_cpu_seconds_,
         "n_models": len(model.nets_),
         "temperature": model.temperature_,
         "threshold": model.threshold_,

@@ -195,6 +195,26 @@ def test_decisions_refer_and_refuse(
     assert set(clean) <= {"pneumonia", "normal", "refer", "refused"}
 
 
+def test_one_pass_predict_matches_separate_passes(
+    tiny_model: XrayTriage, pneumonia_slice: MedMnist
+) -> None:
+    """predict's fused pass gives the same decisions as proba + gate run apart."""
+    images = np.r_[
+        pneumonia_slice.test.images[:50], corrupt(pneumonia_slice.test.images[:10])
+    ]
+    probs = tiny_model.predict_proba(images)
+    refused = tiny_model.gate_.refuse(images)
+    expected = [
+        "refused"
+        if r
+        else "refer"
+        if abs(p - tiny_model.threshold_) < tiny_model.band_
+        else ("pneumonia" if p >= tiny_model.threshold_ else "normal")
+        for p, r in zip(probs, refused, strict=True)
+    ]
+    assert tiny_model.predict(images) == expected
+
+
 def test_ood_gate_separates_corrupted_images(
     tiny_model: XrayTriage, pneumonia_slice: MedMnist
 ) -> None:

@@ -18,7 +18,6 @@ from captum.attr import LayerAttribution, LayerGradCam
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
-from torch.nn import functional as F
 
 from kiwerk.domains.health._xray_net import XrayNet, to_tensor
 
@@ -71,10 +70,7 @@ def pooled_features(net: XrayNet, images: NDArray[np.uint8]) -> NDArray[np.float
     out = []
     x_all = to_tensor(images)
     for i in range(0, len(x_all), 1024):
-        x = (x_all[i : i + 1024] - 0.5) / 0.25
-        x = F.max_pool2d(net.stage1(x), 2)
-        x = F.max_pool2d(net.stage2(x), 2)
-        out.append(F.adaptive_avg_pool2d(net.stage3(x), 1).flatten(1))
+        out.append(net.pooled(x_all[i : i + 1024]))
     return torch.cat(out).double().numpy()
 
 
@@ -104,7 +100,11 @@ class OodGate:
 
     def score(self, images: NDArray[np.uint8]) -> NDArray[np.float64]:
         """Mahalanobis distance of each image's features (higher = stranger)."""
-        d = pooled_features(self.net_, images) - self.mean_
+        return self.score_features(pooled_features(self.net_, images))
+
+    def score_features(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
+        """:meth:`score` for features already pooled by the gate's network."""
+        d = features - self.mean_
         out: NDArray[np.float64] = np.sqrt(
             np.einsum("ij,jk,ik->i", d, self.precision_, d)
         )

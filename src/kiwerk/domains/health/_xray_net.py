@@ -99,14 +99,16 @@ class XrayNet(nn.Module):
         self.dropout = nn.Dropout(params.dropout)
         self.head = nn.Linear(4 * w, params.n_labels)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits ``N × n_labels`` for images ``N × 1 × H × W`` scaled to [0, 1]."""
+    def pooled(self, x: torch.Tensor) -> torch.Tensor:
+        """Globally pooled last-stage features ``N × 4·width``."""
         x = (x - 0.5) / 0.25
         x = F.max_pool2d(self.stage1(x), 2)
         x = F.max_pool2d(self.stage2(x), 2)
-        x = self.stage3(x)
-        x = F.adaptive_avg_pool2d(x, 1).flatten(1)
-        out: torch.Tensor = self.head(self.dropout(x))
+        return F.adaptive_avg_pool2d(self.stage3(x), 1).flatten(1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits ``N × n_labels`` for images ``N × 1 × H × W`` scaled to [0, 1]."""
+        out: torch.Tensor = self.head(self.dropout(self.pooled(x)))
         return out
 
 

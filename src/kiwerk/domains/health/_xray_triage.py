@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import torch
 from numpy.typing import NDArray
 from sklearn.metrics import roc_auc_score
 
@@ -24,6 +25,7 @@ from kiwerk.domains.health._xray_net import (
     XrayNet,
     XrayNetParams,
     predict_logits,
+    to_tensor,
     train_xray_net,
 )
 from kiwerk.domains.health._xray_trust import (
@@ -84,6 +86,7 @@ class XrayTriage:
         """Train the ensemble on ``train``; calibrate and set thresholds on ``val``."""
         p, rng = self.params, np.random.default_rng(self.seed)
         start, nets = time.perf_counter(), list[XrayNet]()
+        cpu_start = time.process_time()
         for _ in range(p.n_models):
             spent = time.perf_counter() - start
             # Start another member only if one more (at the mean pace) fits.
@@ -100,6 +103,7 @@ class XrayTriage:
             )
         self.nets_: list[XrayNet] = nets
         self.train_seconds_ = time.perf_counter() - start
+        self.train_cpu_seconds_ = time.process_time() - cpu_start
         z_val = self._logits(val.images)[:, 0]
         y_val = val.labels[:, 0]
         self.temperature_ = fit_temperature(z_val, y_val)
@@ -118,13 +122,17 @@ class XrayTriage:
         if not hasattr(self, "nets_"):
             raise NotFittedError("XrayTriage is not fitted; call fit() first.")
 
-    def _logits(self, images: NDArray[np.uint8]) -> NDArray[np.float64]:
+    @staticmethod
+    def _validate(images: NDArray[np.uint8]) -> None:
         if images.ndim != 3 or images.dtype != np.uint8:
             raise DataFormatError(
                 "expected N × H × W uint8 grey images, "
                 f"got {images.shape} {images.dtype}",
                 field="images",
             )
+
+    def _logits(self, images: NDArray[np.uint8]) -> NDArray[np.float64]:
+        self._validate(images)
         return predict_logits(self.nets_, images, tta=self.params.tta)
 
     def predict_proba(
@@ -137,8 +145,10 @@ class XrayTriage:
 
     def predict(self, images: NDArray[np.uint8]) -> list[Decision]:
         """``pneumonia``/``normal``; ``refer`` in the abstain band; ``refused``: OOD."""
-        probs = self.predict_proba(images)
-        refused = self.gate_.refuse(images)
+        self._check()
+        z, feats = self._forward(images)
+        probs = sigmoid(z[:, 0] / self.temperature_)
+        refused = self.gate_.score_features(feats) > self.gate_.cutoff_
         out: list[Decision] = []
         for prob, ood in zip(probs, refused, strict=True):
             if ood:
@@ -148,6 +158,26 @@ class XrayTriage:
             else:
                 out.append("pneumonia" if prob >= self.threshold_ else "normal")
         return out
+
+    @torch.no_grad()
+    def _forward(
+        self, images: NDArray[np.uint8]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Mean logits (with TTA) and the gate's features, in one pass per view."""
+        self._validate(images)
+        x = to_tensor(images)
+        views = [x, x.flip(-1)] if self.params.tta else [x]
+        total = torch.zeros(len(x), self.nets_[0].head.out_features)
+        feats = torch.zeros(len(x), self.nets_[0].head.in_features)
+        for k, net in enumerate(self.nets_):
+            net.eval()
+            for j, view in enumerate(views):
+                pooled = net.pooled(view)
+                if k == 0 and j == 0:
+                    feats = pooled
+                total += net.head(pooled)
+        n = len(self.nets_) * len(views)
+        return (total / n).double().numpy(), feats.double().numpy()
 
     def explain(self, images: NDArray[np.uint8]) -> NDArray[np.float32]:
         """Grad-CAM maps (mean over the ensemble) for the pneumonia logit."""
