@@ -143,3 +143,25 @@ def test_predictions_are_logged_hashed_and_monitored(
     assert len(logged) == 20
     assert all(len(e["input_hash"]) == 16 for e in logged)
     assert "Torque" not in str(logged)
+
+
+def test_model_card_is_generated_from_registry_and_pool(trained: Any) -> None:
+    """The card names the data version, its quality, metrics and oversight."""
+    from kiwerk.core.docs import build_card
+
+    models = trained.services.models
+    record = models.registry.resolve("industry-failure", None)
+    ref = record.datasets[0]
+    quality = trained.services.pool.quality(ref.name, ref.version, actor="ida")
+    card = build_card(
+        models.pilot("industry-failure"),
+        record,
+        quality={ref.name: quality.to_dict()},
+        monitor=models.monitor_params,
+    )
+    text = card.to_markdown()
+    for heading in ("Intended use", "Data", "Human oversight", "Monitoring plan"):
+        assert f"## {heading}" in text
+    assert ref.content_hash in text
+    assert f"f1: {record.metrics['f1']:.4g}" in text
+    assert "<h2>Known limits</h2>" in card.to_html()
