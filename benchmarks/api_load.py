@@ -6,7 +6,8 @@ ways, each with uvicorn (one worker) in its own process on 127.0.0.1:
 - kiwerk: ``create_app`` with API-key auth, tenant checks, rate limiting,
   prediction logging and live monitoring;
 - baseline: a minimal FastAPI app calling the same model's ``predict`` with
-  no auth, no logging, no monitoring.
+  no auth, no logging, no monitoring (plain sync routes, as kiwerk's, so both
+  run the model in FastAPI's thread pool).
 
 A bounded async client (keep-alive HTTP/1.1 on raw asyncio streams, a fixed
 number of connections) drives ``POST .../predict`` with single rows for
@@ -29,10 +30,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
-from fastapi import FastAPI, Request
+from fastapi import Body, FastAPI
 from fastapi.responses import JSONResponse
 
 from benchmarks._common import machine, write_result
@@ -61,16 +63,14 @@ def baseline_app() -> FastAPI:
     app = FastAPI()
 
     @app.post(f"/models/{MODEL}/predict")
-    async def predict(request: Request) -> JSONResponse:
-        body = await request.json()
+    def predict(body: Annotated[dict[str, Any], Body()]) -> JSONResponse:
         out = served.predict(pd.DataFrame([body["input"]]))
         return JSONResponse(
             {"prediction": json.loads(out.to_json(orient="records"))[0]}
         )
 
     @app.post(f"/models/{MODEL}/predict/batch")
-    async def batch(request: Request) -> JSONResponse:
-        body = await request.json()
+    def batch(body: Annotated[dict[str, Any], Body()]) -> JSONResponse:
         out = served.predict(pd.DataFrame(body["columns"]))
         return JSONResponse({"predictions": json.loads(out.to_json(orient="split"))})
 

@@ -3,8 +3,9 @@
 Examples
 --------
 >>> from kiwerk.core.docs import ModelCard
->>> ModelCard("Model card: x", {"Intended use": ["Testing."]}).to_markdown()
-'# Model card: x\n\n## Intended use\n\nTesting.\n'
+>>> card = ModelCard("Model card: x", {"Intended use": ["Testing."]})
+>>> card.to_markdown().splitlines()[:3]
+['# Model card: x', '', '## Intended use']
 """
 
 from kiwerk.core.docs._card import ModelCard, build_card
