@@ -68,3 +68,20 @@ def test_verify_catches_tampering(busy_pool: Pool, sql: str, message: str) -> No
     _tamper(busy_pool, sql)
     with pytest.raises(IntegrityError, match=message):
         busy_pool.audit.verify()
+
+
+def test_external_head_catches_truncation(busy_pool: Pool) -> None:
+    """Cutting entries and rewriting the stored head is caught by a kept head."""
+    kept = busy_pool.audit.verify()
+    anchor = f"{kept.entries}:{kept.head}"
+    busy_pool.audit.verify(expect_head=anchor)
+    earlier = busy_pool.audit.entries()[-2]
+    _tamper(busy_pool, f"DELETE FROM audit WHERE seq = {kept.entries}")
+    _tamper(
+        busy_pool,
+        f"UPDATE meta SET value = '{earlier.seq}:{earlier.hash}' "
+        "WHERE key = 'audit_head'",
+    )
+    busy_pool.audit.verify()  # consistent on its own ...
+    with pytest.raises(IntegrityError, match="deleted from the end"):
+        busy_pool.audit.verify(expect_head=anchor)  # ... but not with the anchor

@@ -124,7 +124,7 @@ CASES: list[tuple[str, str, Callable[[Path], str | bytes], type, int | None, str
         "wrong-type",
         "x.csv",
         lambda _: HEADER + ROW + ROW.replace("1500", "fast"),
-        DataFormatError,
+        ContractViolation,
         3,
         "fast",
     ),

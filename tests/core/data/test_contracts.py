@@ -119,7 +119,7 @@ def test_wrong_type_names_row(pool: Pool, pumps_csv: Path) -> None:
     text = pumps_csv.read_text().replace("1490", "fast")
     pumps_csv.write_text(text)
     pool.create_dataset("pumps", org="acme", actor="ana", spec=_spec())
-    with pytest.raises(DataFormatError) as info:
+    with pytest.raises(ContractViolation, match='"fast"') as info:
         pool.ingest(pumps_csv, "pumps", actor="ana")
     assert info.value.line == 4
     assert info.value.field == "speed"
@@ -181,3 +181,17 @@ def test_check_stores_nothing(pool: Pool, pumps_csv: Path) -> None:
     assert report.violation_total == 1
     assert pool.versions("pumps", actor="ana") == []
     assert not any((pool.root / "staging").iterdir())
+
+
+def test_quarantine_takes_unparsable_values(pool: Pool, pumps_csv: Path) -> None:
+    """Under 'quarantine' a value of the wrong type sends only its row aside."""
+    pumps_csv.write_text(pumps_csv.read_text().replace("1490", "fast"))
+    pool.create_dataset(
+        "pumps", org="acme", actor="ana", spec=_spec(policy="quarantine")
+    )
+    report = pool.ingest(pumps_csv, "pumps", actor="ana")
+    assert (report.rows, report.quarantined) == (4, 2)
+    first = report.quality.violations[0]
+    assert (first.row, first.line, first.column, first.value) == (3, 4, "speed", "fast")
+    assert first.check == "dtype(int64)"
+    assert pool.read("pumps", actor="ana")["speed"].dtype == "int64"

@@ -145,3 +145,19 @@ def test_spec_roundtrips_through_catalog(pool: Pool) -> None:
     spec = DatasetSpec(personal=("operator",), policy="quarantine", k=3)
     pool.create_dataset("pumps", org="acme", actor="ana", spec=spec)
     assert pool.spec("pumps", actor="vic") == spec
+
+
+def test_export_of_empty_version(pool: Pool, tmp_path: Path) -> None:
+    """A version whose rows were all quarantined exports as a header-only CSV."""
+    path = tmp_path / "bad.csv"
+    path.write_text("a,b\n1,x\n2,y\n")
+    spec = DatasetSpec.from_dict(
+        {
+            "dataset": {"policy": "quarantine"},
+            "columns": {"a": {"dtype": "int", "min": 5}},
+        }
+    )
+    pool.create_dataset("bad", org="acme", actor="ana", spec=spec)
+    assert pool.ingest(path, "bad", actor="ana").rows == 0
+    assert pool.export("bad", tmp_path / "out.csv", actor="ana") == 0
+    assert (tmp_path / "out.csv").read_text().splitlines() == ['"a","b"']

@@ -92,3 +92,16 @@ def test_k_anonymity_blocks_sharing(pool: Pool, pumps_csv: Path) -> None:
     )
     pool.grant("pumps", to_org="uni", level="read", actor="ada")
     assert len(pool.read("pumps", actor="bob")) == 6
+    lines = pumps_csv.read_text().splitlines()
+    pumps_csv.write_text("\n".join([*lines, lines[1].replace("M1", "M4")]) + "\n")
+    pool.ingest(pumps_csv, "pumps", actor="ana")  # M4 occurs once: below k=2
+    with pytest.raises(AccessDenied, match="not 2-anonymous"):
+        pool.read("pumps", actor="bob")
+    assert len(pool.read("pumps", 1, actor="bob")) == 6
+    assert len(pool.read("pumps", actor="ana")) == 7
+
+
+def test_foreign_secrets_refused(pool: Pool, tmp_path: Path) -> None:
+    """A pool opened with another secrets file (other keys) refuses to start."""
+    with pytest.raises(ConfigError, match="does not hold this pool's keys"):
+        Pool.open(pool.root, secrets_path=tmp_path / "other" / "secrets.toml")

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from kiwerk.core.models import ModelRegistry
+from kiwerk.core.pipeline import FrameSource, TrainParams, train_pilot
 from kiwerk.domains.health import (
     SurvivalParams,
     cross_validate_survival,
@@ -16,6 +18,8 @@ from kiwerk.domains.health import (
     patient_risks,
     plot_survival_curves,
     risk_drivers,
+    survival_features,
+    survival_pilot,
 )
 
 FAST = SurvivalParams(n_trees=20, folds=3)
@@ -104,3 +108,36 @@ def test_gbsg2_forest_matches_the_published_range() -> None:
         load_survival("gbsg2"), "rsf", SurvivalParams(n_trees=100)
     )
     assert 0.64 < report.harrell_c < 0.72
+
+
+def test_survival_features_accept_pool_booleans() -> None:
+    """horTh read back from the pool as bool encodes like the original yes/no."""
+    import pandas as pd
+
+    row: dict[str, object] = {"age": 50, "estrec": 1, "pnodes": 3, "progrec": 2}
+    row |= {"tsize": 20, "menostat": "Pre", "tgrade": "II"}
+    a = survival_features(pd.DataFrame([{**row, "horTh": "yes"}]))
+    b = survival_features(pd.DataFrame([{**row, "horTh": True}]))
+    assert a.equals(b)
+    assert a["horTh=yes"].iloc[0] == 1.0
+
+
+@pytest.mark.slow
+def test_survival_pilot_trains_through_the_shared_pipeline(
+    registry: ModelRegistry,
+) -> None:
+    """``health-survival`` trains, explains and registers via train_pilot."""
+    import pandas as pd
+
+    pilot = survival_pilot()
+    frame = pd.read_csv(pilot.contract.datasets[0].locate(Path(".")))
+    report = train_pilot(
+        pilot, FrameSource({"gbsg2": frame}), registry, TrainParams(seed=0, quick=True)
+    )
+    assert report.record.name == "health-survival"
+    assert report.metrics["harrell_c"] > 0.6
+    assert report.record.cv_metrics["uno_c.mean"] > 0.55
+    assert 0 < report.kpis["high_risk_share"] < 1
+    assert next(iter(report.explanation["importance"])) in set(
+        survival_features(frame).columns
+    )

@@ -117,8 +117,13 @@ class AuditLog:
             rows = con.execute(query, params).fetchall()
         return [_entry(r) for r in reversed(rows)]
 
-    def verify(self) -> AuditVerification:
+    def verify(self, *, expect_head: str | None = None) -> AuditVerification:
         """Check every entry's hash, the links between them and the head.
+
+        ``expect_head`` is a head ``"SEQ:HASH"`` printed by an earlier verify
+        and kept outside the pool; the log must still contain that entry
+        unchanged, which catches entries cut off the end together with the
+        stored head.
 
         Raises
         ------
@@ -165,7 +170,23 @@ class AuditLog:
                 f"the audit log ends at entry {expected - 1} but its head says "
                 f"{stored}: entries were deleted from the end"
             )
+        if expect_head is not None:
+            _check_anchor(expect_head, [str(r[7]) for r in rows])
         return AuditVerification(entries=len(rows), head=prev)
+
+
+def _check_anchor(anchor: str, hashes: list[str]) -> None:
+    seq_text, _, digest = anchor.partition(":")
+    if not seq_text.isdigit() or not digest:
+        raise ValueError(f"expected a head as SEQ:HASH, got {anchor!r}")
+    seq = int(seq_text)
+    if seq > len(hashes):
+        raise IntegrityError(
+            f"the audit log has {len(hashes)} entries but the recorded head names "
+            f"entry {seq}: entries were deleted from the end"
+        )
+    if seq < 1 or not hmac.compare_digest(hashes[seq - 1], digest):
+        raise IntegrityError(f"audit entry {seq} differs from the recorded head")
 
 
 def _entry(row: tuple[Any, ...]) -> AuditEntry:

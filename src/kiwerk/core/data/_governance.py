@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from kiwerk.core.data._types import (
     Role,
     check_name,
 )
-from kiwerk.errors import AccessDenied, Conflict, NotFound
+from kiwerk.errors import AccessDenied, ConfigError, Conflict, NotFound
 
 
 class Governance:
@@ -44,6 +45,19 @@ class Governance:
         self._pseudonymiser = Pseudonymiser(keys.pseudonym_key)
         self.catalog = Catalog(root, lock_timeout=lock_timeout)
         self.audit = AuditLog(self.catalog, keys.audit_key)
+        self._check_keys(keys.audit_key, secrets_path)
+
+    def _check_keys(self, key: bytes, secrets_path: Path) -> None:
+        """Refuse a secrets file whose keys are not the ones this pool was made with."""
+        key_id = hashlib.sha256(b"kiwerk-key-id:" + key).hexdigest()[:32]
+        with self.catalog.transaction() as con:
+            con.execute("INSERT OR IGNORE INTO meta VALUES ('key_id', ?)", [key_id])
+            row = con.execute("SELECT value FROM meta WHERE key = 'key_id'").fetchone()
+        if row is None or row[0] != key_id:
+            raise ConfigError(
+                f"the secrets file {secrets_path} does not hold this pool's keys "
+                f"(pool {self.root}); restore the original secrets file"
+            )
 
     # -- organisations and users -------------------------------------------
 

@@ -10,12 +10,13 @@ to the quarantine table alike.
 from __future__ import annotations
 
 import hashlib
-import json
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -23,7 +24,7 @@ import pyarrow.parquet as pq
 from kiwerk.core.data._contract import ContractChecker, check_columns, conform, row_mask
 from kiwerk.core.data._privacy import Pseudonymiser, k_anonymity, mask_text
 from kiwerk.core.data._quality import QualityAccumulator, QualityReport, Violation
-from kiwerk.core.data._reader import batches, detect, header
+from kiwerk.core.data._reader import UNPARSED, Source, batches, detect, header
 from kiwerk.core.data._spec import DatasetSpec
 from kiwerk.errors import ContractViolation, DataFormatError
 
@@ -111,56 +112,19 @@ def stage(
     """
     source = detect(path)
     name = str(path)
-    if source.kind != "jsonl":
-        names = header(source)
-        check_columns(names, spec, name)
-    missing = [
-        c
-        for c in (*spec.personal, *spec.drop, *spec.mask)
-        if source.kind != "jsonl" and c not in names
-    ]
-    if missing:
-        raise ContractViolation(
-            "column named personal, dropped or masked is not in the file",
-            source=name,
-            field=missing[0],
-        )
+    _check_header(source, spec)
     treatments = dict.fromkeys(spec.personal, "personal")
     treatments.update(dict.fromkeys(spec.drop, "dropped"))
     treatments.update(dict.fromkeys(spec.mask, "masked"))
     quality = QualityAccumulator(
         QualityReport(source=path.name, policy=spec.policy), treatments
     )
-    checker = ContractChecker(spec)
     writers = _Writers(directory)
-    first_row, quarantined = 1, 0
     directory.mkdir(parents=True, exist_ok=True)
     try:
-        for raw in batches(source, spec, batch_rows=batch_rows):
-            if first_row == 1 and source.kind == "jsonl":
-                check_columns(raw.schema.names, spec, name)
-            batch = conform(raw, spec, first_row=first_row, source=name)
-            quality.update(batch)
-            bad = sorted(
-                {
-                    v.row
-                    for v in _record(checker, batch, first_row, quality, source.line_of)
-                }
-            )
-            if bad and spec.policy == "reject" and not dry_run:
-                _reject(quality.finish(), name)
-            good = batch
-            if bad:
-                mask = row_mask(bad, first_row, batch.num_rows)
-                good = batch.filter(pc.invert(mask))
-                quarantined += len(bad)
-                writers.write(
-                    QUARANTINE_FILE, transform(batch.filter(mask), spec, pseudonymiser)
-                )
-            writers.write(DATA_FILE, transform(good, spec, pseudonymiser))
-            first_row += batch.num_rows
-            if progress is not None:
-                progress(first_row - 1)
+        quarantined = _stream(
+            source, spec, pseudonymiser, quality, writers, batch_rows, dry_run, progress
+        )
     finally:
         writers.close()
     report = quality.finish()
@@ -175,18 +139,93 @@ def stage(
     _post_stats(report, data, spec)
     (directory / "quality.json").write_text(report.to_json(), encoding="utf-8")
     (directory / "quality.html").write_text(report.to_html(), encoding="utf-8")
-    (directory / "spec.json").write_text(
-        json.dumps(spec.to_dict(), indent=2), encoding="utf-8"
-    )
-    schema = writers.schema
+    (directory / "spec.json").write_text(spec.to_json(), encoding="utf-8")
     return StagedVersion(
         directory=directory,
         rows=report.rows_kept,
         quarantined=quarantined,
         content_hash=file_sha256(data),
-        columns=tuple(schema.names) if schema is not None else (),
+        columns=tuple(writers.schema.names) if writers.schema is not None else (),
         quality=report,
     )
+
+
+def _check_header(source: Source, spec: DatasetSpec) -> None:
+    if source.kind == "jsonl":
+        return  # JSON objects carry their keys: checked on the first batch
+    names = header(source)
+    check_columns(names, spec, str(source.path))
+    missing = [c for c in (*spec.personal, *spec.drop, *spec.mask) if c not in names]
+    if missing:
+        raise ContractViolation(
+            "column named personal, dropped or masked is not in the file",
+            source=str(source.path),
+            field=missing[0],
+        )
+
+
+def _stream(
+    source: Source,
+    spec: DatasetSpec,
+    pseudonymiser: Pseudonymiser,
+    quality: QualityAccumulator,
+    writers: _Writers,
+    batch_rows: int,
+    dry_run: bool,
+    progress: Callable[[int], None] | None,
+) -> int:
+    """Check, transform and write every batch; return the quarantined rows."""
+    name = str(source.path)
+    checker = ContractChecker(spec)
+    first_row, quarantined = 1, 0
+    for raw in batches(source, spec, batch_rows=batch_rows):
+        if first_row == 1 and source.kind == "jsonl":
+            check_columns(raw.schema.names, spec, name)
+        raw, unparsed = _split_unparsed(raw, first_row, source.line_of, spec)
+        batch = conform(raw, spec, first_row=first_row, source=name)
+        quality.update(batch)
+        for violation in unparsed:
+            quality.add(violation)
+        found = _record(checker, batch, first_row, quality, source.line_of)
+        bad = sorted({v.row for v in [*unparsed, *found]})
+        if bad and spec.policy == "reject" and not dry_run:
+            _reject(quality.finish(), name)
+        good = batch
+        if bad:
+            mask = row_mask(bad, first_row, batch.num_rows)
+            good = batch.filter(pc.invert(mask))
+            quarantined += len(bad)
+            rejected = transform(batch.filter(mask), spec, pseudonymiser)
+            writers.write(QUARANTINE_FILE, rejected)
+        writers.write(DATA_FILE, transform(good, spec, pseudonymiser))
+        first_row += batch.num_rows
+        if progress is not None:
+            progress(first_row - 1)
+    return quarantined
+
+
+def _split_unparsed(
+    batch: pa.RecordBatch,
+    first_row: int,
+    line_of: Callable[[int], int | None],
+    spec: DatasetSpec,
+) -> tuple[pa.RecordBatch, list[Violation]]:
+    """Remove the reader's unparsed-value columns; turn their values into violations."""
+    keep = [n for n in batch.schema.names if not n.startswith(UNPARSED)]
+    if len(keep) == batch.num_columns:
+        return batch, []
+    found = []
+    for name in batch.schema.names:
+        if not name.startswith(UNPARSED):
+            continue
+        column = name.removeprefix(UNPARSED)
+        declared = spec.column(column)
+        check = f"dtype({declared.dtype if declared else '?'})"
+        values = batch.column(name)
+        for i in np.flatnonzero(pc.is_valid(values).to_numpy(zero_copy_only=False)):
+            row = first_row + int(i)
+            found.append(Violation(row, line_of(row), column, check, str(values[i])))
+    return batch.select(keep), found
 
 
 def _record(
@@ -232,18 +271,27 @@ def _dataset_checks(report: QualityReport, spec: DatasetSpec) -> None:
 def _post_stats(report: QualityReport, data: Path, spec: DatasetSpec) -> None:
     if not data.exists():
         return
-    con = duckdb.connect()
+    names = pq.read_schema(data).names
+    row_hash = "hash(" + ", ".join(_quote(n) for n in names) + ")"
+    # Spilling is allowed (into the staging folder): the data is pseudonymised.
+    con = duckdb.connect(
+        config={"memory_limit": "512MB", "temp_directory": str(data.parent / ".spill")}
+    )
     try:
         total, distinct = con.execute(
-            "SELECT count(*), (SELECT count(*) FROM (SELECT DISTINCT * FROM "
-            "read_parquet($p))) FROM read_parquet($p)",
-            {"p": str(data)},
+            f"SELECT count(*), count(DISTINCT {row_hash}) FROM read_parquet(?)",
+            [str(data)],
         ).fetchone() or (0, 0)
     finally:
         con.close()
+        shutil.rmtree(data.parent / ".spill", ignore_errors=True)
     report.duplicate_rows = int(total) - int(distinct)
     if spec.quasi_identifiers:
         report.k_min = k_anonymity(data, spec.quasi_identifiers, spec.k).k_min
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def file_sha256(path: Path) -> str:

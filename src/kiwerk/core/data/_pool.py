@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
-from filelock import FileLock, Timeout
 
 from kiwerk.core.data import _access as acl
 from kiwerk.core.data._catalog import now
@@ -34,8 +33,9 @@ from kiwerk.core.data._ingest import DATA_FILE, QUARANTINE_FILE, StagedVersion, 
 from kiwerk.core.data._privacy import KAnonymityReport, k_anonymity
 from kiwerk.core.data._quality import QualityReport
 from kiwerk.core.data._query import VersionDiff, diff_versions, export_file, run_sql
+from kiwerk.core.data._recovery import dataset_lock, remove_leftovers
 from kiwerk.core.data._types import IngestReport, Purpose, VersionInfo
-from kiwerk.errors import Conflict, NotFound
+from kiwerk.errors import NotFound
 
 _VERSION_COLUMNS = (
     "dataset, version, content_hash, rows, created_at, created_by, quarantined, "
@@ -75,50 +75,11 @@ class Pool(Governance):
             pool.recover(name, wait=False)
         return pool
 
-    @contextmanager
-    def _dataset_lock(self, dataset: str, *, wait: bool = True) -> Iterator[bool]:
-        lock = FileLock(
-            self.root / "locks" / f"ds-{dataset}.lock",
-            timeout=self.lock_timeout if wait else 0,
-        )
-        try:
-            lock.acquire()
-        except Timeout as exc:
-            if not wait:
-                yield False
-                return
-            raise Conflict(
-                f"another ingest into {dataset!r} still runs after "
-                f"{self.lock_timeout:g} s; try again later"
-            ) from exc
-        try:
-            yield True
-        finally:
-            lock.release()
-
     def recover(self, dataset: str, *, wait: bool = True) -> None:
         """Remove staging folders and unpublished version folders of ``dataset``."""
-        with self._dataset_lock(dataset, wait=wait) as held:
+        with dataset_lock(self.root, dataset, self.lock_timeout, wait=wait) as held:
             if held:
-                self._remove_leftovers(dataset)
-
-    def _remove_leftovers(self, dataset: str) -> None:
-        shutil.rmtree(self.root / "staging" / dataset, ignore_errors=True)
-        folder = self.root / "datasets" / dataset
-        if not folder.is_dir():
-            return
-        with self.catalog.transaction() as con:
-            known = {
-                str(r[0])
-                for r in con.execute(
-                    "SELECT directory FROM versions WHERE dataset = ?", [dataset]
-                ).fetchall()
-            }
-        for child in folder.iterdir():
-            if str(child.relative_to(self.root)) not in known:
-                shutil.rmtree(child, ignore_errors=True)
-        if not any(folder.iterdir()):
-            folder.rmdir()
+                remove_leftovers(self.root, self.catalog, dataset)
 
     # -- writing ---------------------------------------------------------------
 
@@ -149,8 +110,8 @@ class Pool(Governance):
         with self.catalog.transaction() as con:
             row = acl.dataset_row(con, dataset)
             acl.require_role(con, actor, row.org, "analyst")
-        with self._dataset_lock(dataset):
-            self._remove_leftovers(dataset)
+        with dataset_lock(self.root, dataset, self.lock_timeout):
+            remove_leftovers(self.root, self.catalog, dataset)
             staging = self.root / "staging" / dataset / uuid.uuid4().hex
             try:
                 staged = stage(
@@ -225,7 +186,8 @@ class Pool(Governance):
         with self.catalog.transaction() as con:
             row = acl.dataset_row(con, dataset)
             acl.require_role(con, actor, row.org, "analyst")
-        scratch = self.root / "staging" / f".check-{uuid.uuid4().hex}"
+        # Outside the pool: a check must not collide with recovery or ingests.
+        scratch = Path(tempfile.mkdtemp(prefix="kiwerk-check-"))
         try:
             report = stage(
                 path, row.spec, scratch, self._pseudonymiser, dry_run=True

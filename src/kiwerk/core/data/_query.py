@@ -142,8 +142,12 @@ def export_file(source: Path, dest: Path) -> int:
                     else pa_csv.CSVWriter(tmp, batch.schema)
                 )
             writer.write_batch(batch)
-        if writer is None:
-            pq.write_table(handle.schema_arrow.empty_table(), tmp)
+        if writer is None:  # no rows: still write the header / schema
+            empty = handle.schema_arrow.empty_table()
+            if suffix == ".parquet":
+                pq.write_table(empty, tmp)
+            else:
+                pa_csv.write_csv(empty, tmp)
     finally:
         if writer is not None:
             writer.close()

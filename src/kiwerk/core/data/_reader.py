@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kiwerk.core.data._spec import DatasetSpec
-from kiwerk.errors import DataFormatError
+from kiwerk.errors import ContractViolation, DataError, DataFormatError
 
 FORMATS = {
     ".csv": "csv",
@@ -49,6 +49,8 @@ _MAGIC = {
     b"SQLite format 3": "an SQLite database",
 }
 _SNIFF_BYTES = 1 << 16
+#: Prefix of the helper columns holding values that did not parse (quarantine).
+UNPARSED = "__kiwerk_unparsed__"
 _LINE = re.compile(r"Line: (\d+)")
 _JSON_LINE = re.compile(r"in line (\d+)")
 _KEY_PHRASES = (
@@ -166,7 +168,7 @@ def batches(
     if source.kind == "parquet":
         yield from _parquet_batches(source, batch_rows)
         return
-    con = duckdb.connect(config={"memory_limit": "1GB", "temp_directory": ""})
+    con = duckdb.connect(config={"memory_limit": "512MB", "temp_directory": ""})
     try:
         reader = _relation(con, source, spec).to_arrow_reader(batch_rows)
         while True:
@@ -175,9 +177,9 @@ def batches(
             except StopIteration:
                 return
             except (duckdb.Error, pa.ArrowException, OSError) as exc:
-                raise _translate(exc, source) from exc
+                raise _translate(exc, source, spec) from exc
     except (duckdb.Error, pa.ArrowException, OSError) as exc:
-        raise _translate(exc, source) from exc
+        raise _translate(exc, source, spec) from exc
     finally:
         con.close()
 
@@ -186,21 +188,50 @@ def _relation(
     con: duckdb.DuckDBPyConnection, source: Source, spec: DatasetSpec
 ) -> duckdb.DuckDBPyRelation:
     path = str(source.path).replace("'", "''")
+    lenient = spec.policy == "quarantine"
     if source.kind == "jsonl":
-        return con.sql(f"SELECT * FROM read_json('{path}', format='newline_delimited')")
-    with source.path.open(encoding="utf-8-sig", newline="") as handle:
-        delimiter = _delimiter(handle.read(_SNIFF_BYTES))
-    present = set(header(source))
-    types = ", ".join(
-        f"'{c.name.replace(chr(39), chr(39) * 2)}': '{DUCK_TYPES[c.dtype]}'"
-        for c in spec.columns
-        if c.name in present
+        inner = f"SELECT * FROM read_json('{path}', format='newline_delimited')"
+    else:
+        with source.path.open(encoding="utf-8-sig", newline="") as handle:
+            delimiter = _delimiter(handle.read(_SNIFF_BYTES))
+        present = set(header(source))
+        # Under quarantine, declared columns are read as text and cast below,
+        # so that one unparsable value sends its row to quarantine.
+        types = ", ".join(
+            f"{_literal(c.name)}: '{'VARCHAR' if lenient else DUCK_TYPES[c.dtype]}'"
+            for c in spec.columns
+            if c.name in present
+        )
+        typed = f", types={{{types}}}" if types else ""
+        inner = (
+            f"SELECT * FROM read_csv('{path}', header=true, delim='{delimiter}', "
+            f"quote='\"', escape='\"', encoding='utf-8', strict_mode=true{typed})"
+        )
+    if not lenient:
+        return con.sql(inner)
+    names = set(con.sql(inner).columns)
+    declared = [c for c in spec.columns if c.name in names]
+    if not declared:
+        return con.sql(inner)
+    casts = ", ".join(
+        f"TRY_CAST({_ident(c.name)} AS {DUCK_TYPES[c.dtype]}) AS {_ident(c.name)}"
+        for c in declared
     )
-    typed = f", types={{{types}}}" if types else ""
-    return con.sql(
-        f"SELECT * FROM read_csv('{path}', header=true, delim='{delimiter}', "
-        f"quote='\"', escape='\"', encoding='utf-8', strict_mode=true{typed})"
+    flags = ", ".join(
+        f"CASE WHEN {_ident(c.name)} IS NOT NULL AND TRY_CAST({_ident(c.name)} AS "
+        f"{DUCK_TYPES[c.dtype]}) IS NULL THEN {_ident(c.name)}::VARCHAR END "
+        f"AS {_ident(UNPARSED + c.name)}"
+        for c in declared
     )
+    return con.sql(f"SELECT * REPLACE ({casts}), {flags} FROM ({inner})")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _parquet_batches(source: Source, batch_rows: int) -> Iterator[pa.RecordBatch]:
@@ -213,7 +244,7 @@ def _parquet_batches(source: Source, batch_rows: int) -> Iterator[pa.RecordBatch
         ) from exc
 
 
-def _translate(exc: Exception, source: Source) -> DataFormatError:
+def _translate(exc: Exception, source: Source, spec: DatasetSpec) -> DataError:
     text = str(exc)
     name = str(source.path)
     match = _LINE.search(text) or _JSON_LINE.search(text)
@@ -224,9 +255,11 @@ def _translate(exc: Exception, source: Source) -> DataFormatError:
     detail = _detail(text)
     line = int(match.group(1)) if match else None
     column = re.search(r'converting column "(.+?)"', text)
-    return DataFormatError(
-        detail, source=name, line=line, field=column.group(1) if column else None
-    )
+    field = column.group(1) if column else None
+    if field is not None and spec.column(field) is not None:
+        # A declared column whose value is not of its declared type.
+        return ContractViolation(detail, source=name, line=line, field=field)
+    return DataFormatError(detail, source=name, line=line, field=field)
 
 
 def _detail(text: str) -> str:
@@ -276,6 +309,7 @@ def diagnose_csv(path: Path) -> DataFormatError | None:
 __all__ = [
     "DUCK_TYPES",
     "FORMATS",
+    "UNPARSED",
     "Source",
     "batches",
     "detect",

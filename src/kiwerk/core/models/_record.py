@@ -24,11 +24,11 @@ class Alias(StrEnum):
 
 @dataclass(frozen=True)
 class DatasetRef:
-    """One pool dataset version a model was trained on.
+    """One pool dataset version a model was trained on, and its owning org.
 
     Examples
     --------
-    >>> ref = DatasetRef("ai4i", 3, "ab" * 32, 10000)
+    >>> ref = DatasetRef("ai4i", 3, "ab" * 32, 10000, org="plant")
     >>> DatasetRef.from_tags(ref.tags()) == [ref]
     True
     """
@@ -37,6 +37,7 @@ class DatasetRef:
     version: int
     content_hash: str
     rows: int
+    org: str = ""
 
     def tags(self) -> dict[str, str]:
         """The registry tags that record this reference."""
@@ -45,6 +46,7 @@ class DatasetRef:
             f"{prefix}.version": str(self.version),
             f"{prefix}.content_hash": self.content_hash,
             f"{prefix}.rows": str(self.rows),
+            f"{prefix}.org": self.org,
         }
 
     @classmethod
@@ -61,6 +63,7 @@ class DatasetRef:
                 version=int(tags[f"dataset.{n}.version"]),
                 content_hash=tags.get(f"dataset.{n}.content_hash", ""),
                 rows=int(tags.get(f"dataset.{n}.rows", "0")),
+                org=tags.get(f"dataset.{n}.org", ""),
             )
             for n in names
         ]

@@ -46,6 +46,10 @@ class MewmaParams:
         Weight of a normal point in a slow update of the mean (0 disables).
     ridge
         Added to the covariance diagonal, relative to its mean variance.
+    shrinkage
+        Weight of the diagonal in the fitted covariance (Ledoit-Wolf style
+        shrinkage): with many sensors and a short, autocorrelated fit window
+        the plain covariance is nearly singular and over-fits.
     """
 
     n_fit: int = 400
@@ -56,6 +60,7 @@ class MewmaParams:
     off_count: int = 30
     adapt_rate: float = 0.0
     ridge: float = 1e-6
+    shrinkage: float = 0.0
 
     def __post_init__(self) -> None:
         if self.n_fit < 10:
@@ -66,6 +71,8 @@ class MewmaParams:
             raise ValueError(f"Expected quantile in (0, 1), got {self.quantile}.")
         if self.factor <= 0 or self.on_count < 1 or self.off_count < 1:
             raise ValueError("Expected factor > 0, on_count >= 1 and off_count >= 1.")
+        if not 0.0 <= self.shrinkage <= 1.0:
+            raise ValueError(f"Expected shrinkage in [0, 1], got {self.shrinkage}.")
         if not 0.0 <= self.adapt_rate < 1.0:
             raise ValueError(f"Expected adapt_rate in [0, 1), got {self.adapt_rate}.")
 
@@ -187,6 +194,12 @@ class MewmaDetector:
         z = self.buffer_[m]
         mean = z.mean(axis=0)
         cov = np.atleast_2d(np.cov(z, rowvar=False))
+        shrink = self.params.shrinkage
+        cov = (1 - shrink) * cov + shrink * np.diag(np.diag(cov))
+        # a sensor (nearly) constant while fitting, e.g. a quantised set point,
+        # gets a variance floor of (0.1 % of its level)² instead of ~0
+        floor = (1e-3 * np.abs(mean)) ** 2 + 1e-12
+        cov += np.diag(np.maximum(floor - np.diag(cov), 0.0))
         cov += np.eye(self.n_sensors) * self.params.ridge * max(np.trace(cov), 1e-12)
         precision = np.linalg.pinv(cov)
         dev = z - mean

@@ -42,9 +42,9 @@ class PoolSource:
         frame = self.pool.read(
             dataset, info.version, actor=self.actor, purpose=self.purpose
         )
-        return frame, DatasetRef(
-            info.dataset, info.version, info.content_hash, info.rows
-        )
+        org = dataset_org(self.pool, dataset, actor=self.actor)
+        ref = DatasetRef(info.dataset, info.version, info.content_hash, info.rows, org)
+        return frame, ref
 
 
 def _owning_org(pool: Pool, actor: str, preferred: str) -> str:

@@ -19,6 +19,12 @@ from kiwerk.domains.health._dicom_ingest import (
     deidentify_directory,
     safe_name,
 )
+from kiwerk.domains.health._dicom_pool import (
+    DicomPoolReport,
+    dicom_key,
+    dicom_manifest_spec,
+    ingest_dicom,
+)
 from kiwerk.domains.health._dicom_read import (
     decoder_hint,
     pixel_values,
@@ -45,6 +51,11 @@ from kiwerk.domains.health._survival_explain import (
     plot_survival_curves,
     risk_drivers,
 )
+from kiwerk.domains.health._survival_pilot import (
+    make_survival_forest,
+    survival_features,
+    survival_pilot,
+)
 from kiwerk.domains.health._xray_explain import (
     OodGate,
     corrupt,
@@ -60,6 +71,13 @@ from kiwerk.domains.health._xray_net import (
     to_tensor,
     train_xray_net,
 )
+from kiwerk.domains.health._xray_pilot import (
+    XrayPilotModel,
+    images_of,
+    make_xray_model,
+    medmnist_frame,
+    xray_pilot,
+)
 from kiwerk.domains.health._xray_triage import XrayTriage, XrayTriageParams
 from kiwerk.domains.health._xray_trust import (
     CoveragePoint,
@@ -68,6 +86,7 @@ from kiwerk.domains.health._xray_trust import (
     coverage_curve,
     expected_calibration_error,
     fit_temperature,
+    mean_label_auc,
     sigmoid,
     threshold_for_sensitivity,
     triage_kpi,
@@ -81,6 +100,7 @@ __all__ = [
     "DeidResult",
     "Deidentifier",
     "DicomIngestReport",
+    "DicomPoolReport",
     "IngestedImage",
     "MedMnist",
     "MedMnistSplit",
@@ -94,6 +114,7 @@ __all__ = [
     "TriageKpi",
     "XrayNet",
     "XrayNetParams",
+    "XrayPilotModel",
     "XrayTriage",
     "XrayTriageParams",
     "augment",
@@ -103,15 +124,23 @@ __all__ = [
     "cross_validate_survival",
     "decoder_hint",
     "deidentify_directory",
+    "dicom_key",
+    "dicom_manifest_spec",
     "display_image",
     "expected_calibration_error",
     "file_window",
     "fit_temperature",
     "grad_cam",
+    "images_of",
+    "ingest_dicom",
     "load_basic_profile",
     "load_medmnist",
     "load_survival",
+    "make_survival_forest",
     "make_survival_model",
+    "make_xray_model",
+    "mean_label_auc",
+    "medmnist_frame",
     "patient_risks",
     "pixel_values",
     "plot_survival_curves",
@@ -123,10 +152,13 @@ __all__ = [
     "save_overlay",
     "sigmoid",
     "stored_range",
+    "survival_features",
+    "survival_pilot",
     "threshold_for_sensitivity",
     "to_tensor",
     "train_xray_net",
     "triage_kpi",
     "window_image",
+    "xray_pilot",
     "youden_threshold",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -18,7 +19,7 @@ from numpy.typing import NDArray
 from sklearn.metrics import roc_auc_score
 
 from kiwerk.domains.health._medmnist import MedMnistSplit
-from kiwerk.domains.health._xray_explain import OodGate, grad_cam
+from kiwerk.domains.health._xray_explain import OodGate, grad_cam, save_overlay
 from kiwerk.domains.health._xray_net import (
     XrayNet,
     XrayNetParams,
@@ -82,14 +83,12 @@ class XrayTriage:
     def fit(self, train: MedMnistSplit, val: MedMnistSplit) -> XrayTriage:
         """Train the ensemble on ``train``; calibrate and set thresholds on ``val``."""
         p, rng = self.params, np.random.default_rng(self.seed)
-        start, nets = time.perf_counter(), []
+        start, nets = time.perf_counter(), list[XrayNet]()
         for _ in range(p.n_models):
-            left = (
-                None
-                if p.time_budget_s is None
-                else p.time_budget_s - (time.perf_counter() - start)
-            )
-            if left is not None and left <= 0:
+            spent = time.perf_counter() - start
+            # Start another member only if one more (at the mean pace) fits.
+            budget = p.time_budget_s
+            if nets and budget is not None and spent + spent / len(nets) > budget:
                 break
             nets.append(
                 train_xray_net(
@@ -97,7 +96,6 @@ class XrayTriage:
                     train.labels,
                     p.net,
                     seed=int(rng.integers(2**31)),
-                    time_budget_s=left,
                 )
             )
         self.nets_: list[XrayNet] = nets
@@ -161,6 +159,22 @@ class XrayTriage:
         ).astype(np.float32)
         return out
 
+    def save_heatmaps(
+        self, images: NDArray[np.uint8], folder: Path, *, prefix: str = "xray"
+    ) -> list[Path]:
+        """One PNG per image: the X-ray, its Grad-CAM overlay and the decision."""
+        probs, decisions = self.predict_proba(images), self.predict(images)
+        maps = self.explain(images)
+        return [
+            save_overlay(
+                images[i],
+                maps[i],
+                folder / f"{prefix}_{i:05d}.png",
+                caption=f"p(pneumonia) {probs[i]:.2f}: {decisions[i]}",
+            )
+            for i in range(len(images))
+        ]
+
     def evaluate(self, split: MedMnistSplit) -> dict[str, float]:
         """AUC, accuracy at the validation threshold, ECE, abstain coverage, KPI."""
         self._check()
@@ -177,6 +191,8 @@ class XrayTriage:
             "coverage": float(decided.mean()),
             "acc_decided": float(
                 ((cal[decided] >= self.threshold_) == y[decided]).mean()
+                if decided.any()
+                else 1.0
             ),
             "sensitivity_at_triage": float(
                 (cal[y == 1] >= self.triage_threshold_).mean()

@@ -68,6 +68,32 @@ def expected_calibration_error(
     return round(float(ece), 12)
 
 
+def mean_label_auc(labels: NDArray[np.integer], scores: NDArray[np.floating]) -> float:
+    """Mean ROC-AUC over label columns that have both classes (ChestMNIST's 14).
+
+    Examples
+    --------
+    >>> y = np.array([[0, 1], [1, 1], [0, 1]]); s = np.array([[0, 1], [2, 0], [1, 3]])
+    >>> mean_label_auc(y, s)  # the second column has one class and is skipped
+    1.0
+    """
+    from sklearn.metrics import roc_auc_score
+
+    y, s = np.asarray(labels), np.asarray(scores, float)
+    if y.shape != s.shape or y.ndim != 2:
+        raise ValueError(
+            f"Expected matching N × L arrays, got {y.shape} and {s.shape}."
+        )
+    aucs = [
+        roc_auc_score(y[:, k], s[:, k])
+        for k in range(y.shape[1])
+        if 0 < y[:, k].sum() < len(y)
+    ]
+    if not aucs:
+        raise ValueError("No label column has both classes.")
+    return float(np.mean(aucs))
+
+
 def youden_threshold(
     scores: NDArray[np.floating], labels: NDArray[np.integer]
 ) -> float:

@@ -12,12 +12,14 @@ import sys
 import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from kiwerk import __version__
 from kiwerk.errors import KiwerkError
 from kiwerk.interfaces.cli import (
     datasets,
     demo,
+    mobility,
     models,
     monitor,
     pilots,
@@ -36,6 +38,7 @@ app = typer.Typer(
 )
 app.add_typer(datasets.app, name="datasets")
 app.add_typer(pool.app, name="pool")
+app.add_typer(mobility.app, name="mobility")
 app.add_typer(readiness.app, name="readiness")
 app.add_typer(tracker.app, name="tracker")
 app.add_typer(simulate.app, name="simulate")
@@ -61,7 +64,9 @@ def main() -> None:
     try:
         result = app(standalone_mode=False)
     except KiwerkError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()

@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.table import Table
 
 from kiwerk.core.models import ModelRecord, promote
-from kiwerk.core.pipeline import dataset_org
 from kiwerk.interfaces.cli.pilots import model_registry, pilot_catalog
 from kiwerk.interfaces.cli.pool import open_pool
 from kiwerk.settings import get_settings
@@ -111,11 +110,12 @@ def promote_version(
     registry = model_registry(settings)
     record = registry.record(name, version)
     pool, user = open_pool(settings)
-    org = (
-        dataset_org(pool, record.datasets[0].name, actor=user)
-        if record.datasets
-        else pilot.contract.org
-    )
+    # The owners of the data's organisation decide; data of several
+    # organisations needs the user to own each of them.
+    orgs = sorted({d.org for d in record.datasets if d.org}) or [pilot.contract.org]
+    for other in orgs[1:]:
+        pool.require_role(user, other, "owner")
+    org = orgs[0]
     promoted = promote(
         registry,
         name,

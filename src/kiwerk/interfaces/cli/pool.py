@@ -381,11 +381,15 @@ def audit_list(
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(
+    expect_head: Annotated[
+        str | None, typer.Option(help="A head SEQ:HASH printed by an earlier verify.")
+    ] = None,
+) -> None:
     """Check that no audit entry was edited or deleted; exit 7 if one was."""
     pool, _ = open_pool()
-    result = pool.audit.verify()
+    result = pool.audit.verify(expect_head=expect_head)
     console.print(
         f"[green]audit log intact[/]: {result.entries} entries, "
-        f"head {result.head[:16]}…"
+        f"head {result.entries}:{result.head}"
     )

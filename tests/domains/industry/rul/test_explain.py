@@ -45,7 +45,8 @@ def test_drifting_sensors_dominate(fleet: pd.DataFrame, fast_params: RulParams) 
     """Near failure, the worn sensors s_2 / s_3 (or the cycle count) carry the push."""
     est = RulEstimator(fast_params.with_(model="cnn", steps=150)).fit(fleet, seed=0)
     expl = est.explain(fleet, unit=4)
-    assert expl.sensor_cycle.shape == (fast_params.window, 3)
+    channels = 2 * (1 + len(fast_params.slow_smoothing)) + 1
+    assert expl.sensor_cycle.shape == (fast_params.window, channels)
     assert list(expl.sensor_cycle.index)[-1] == int(fleet[fleet.unit == 4].cycle.max())
     assert expl.by_sensor().index[0] in {"s_2", "s_3", "cycle"}
     assert expl.by_sensor().sum() < 0  # pushed down from the healthy reference

@@ -69,8 +69,8 @@ def test_windows_are_edge_padded_and_carry_the_cycle() -> None:
 def test_summaries_match_their_names() -> None:
     """Summary columns: last, mean, ... per sensor, then the cycle number."""
     x = windows(np.array([[1.0], [3.0]]), np.array([1, 1]), np.array([5, 6]), 2)
-    out = summarise(x)
-    names = summary_names(("s_9",))
+    out = summarise(x, 1)
+    names = summary_names(("s_9",), [])
     assert out.shape == (2, len(names))
     row = dict(zip(names, out[1], strict=True))
     assert (row["s_9:last"], row["s_9:mean"], row["s_9:slope"], row["cycle"]) == (

@@ -32,15 +32,35 @@ def integrated_gradients(
     """
     if x.shape != baseline.shape:
         raise ValueError(f"Expected baseline of shape {x.shape}, got {baseline.shape}.")
+    batch = integrated_gradients_batch(forward, x[None], baseline, steps)
+    return np.asarray(batch[0], dtype=np.float64)
+
+
+def integrated_gradients_batch(
+    forward: Callable[[torch.Tensor], torch.Tensor],
+    x: NDArray[np.float32],
+    baseline: NDArray[np.float32],
+    steps: int = 32,
+) -> NDArray[np.float64]:
+    """:func:`integrated_gradients` for a batch ``(rows, cycles, channels)``.
+
+    ``forward`` must treat samples independently (no batch statistics).
+    """
+    if x.shape[1:] != baseline.shape:
+        raise ValueError(
+            f"Expected baseline of shape {x.shape[1:]}, got {baseline.shape}."
+        )
     if steps < 1:
         raise ValueError(f"Expected steps >= 1, got {steps}.")
-    start = torch.from_numpy(np.asarray(baseline, dtype=np.float32))
+    start = torch.from_numpy(np.asarray(baseline, dtype=np.float32))[None]
     delta = torch.from_numpy(np.asarray(x, dtype=np.float32)) - start
-    fractions = torch.linspace(0.0, 1.0, steps + 1).view(-1, 1, 1)
-    path = (start + fractions * delta).requires_grad_(True)
+    fractions = torch.linspace(0.0, 1.0, steps + 1).view(-1, 1, 1, 1)
+    path = (start[None] + fractions * delta[None]).reshape(-1, *x.shape[1:])
+    path.requires_grad_(True)
     outputs = forward(path)
     (grads,) = torch.autograd.grad(outputs.sum(), path)
     weights = torch.full((steps + 1,), 1.0 / steps)
     weights[0] = weights[-1] = 0.5 / steps
-    mean_grad = (grads * weights.view(-1, 1, 1)).sum(dim=0)
+    grads = grads.reshape(steps + 1, *x.shape)
+    mean_grad = (grads * weights.view(-1, 1, 1, 1)).sum(dim=0)
     return (mean_grad * delta).detach().numpy().astype(np.float64)

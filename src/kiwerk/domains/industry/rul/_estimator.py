@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Self
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from kiwerk.domains.industry.rul._conformal import ConformalCalibrator
 from kiwerk.domains.industry.rul._features import (
@@ -26,7 +26,10 @@ from kiwerk.domains.industry.rul._network import (
     train_network,
 )
 from kiwerk.domains.industry.rul._params import RulParams
-from kiwerk.domains.industry.rul._validate import check_lengths, validate_frame
+from kiwerk.domains.industry.rul._validate import (
+    check_lengths,
+    validate_with_order,
+)
 from kiwerk.errors import NotFittedError
 
 if TYPE_CHECKING:
@@ -71,8 +74,14 @@ class RulEstimator:
         self.params = params or RulParams()
 
     # -- fitting -----------------------------------------------------------
-    def fit(self, frame: pd.DataFrame, *, seed: int = 0) -> Self:
-        """Train on run-to-failure trajectories.
+    def fit(
+        self, frame: pd.DataFrame, rul: ArrayLike | None = None, *, seed: int = 0
+    ) -> Self:
+        """Train on trajectories with known remaining life.
+
+        ``rul`` gives the true remaining life after each row (uncapped, in the
+        frame's row order); by default every unit runs to failure, so its
+        last cycle has RUL 0.
 
         Raises
         ------
@@ -82,7 +91,7 @@ class RulEstimator:
             Fewer engines than folds.
         """
         p = self.params
-        clean = validate_frame(frame, source="training frame")
+        clean, order = validate_with_order(frame, source="training frame")
         check_lengths(clean, p.window, p.padding, "training frame")
         units = np.unique(clean["unit"].to_numpy())
         if units.size < max(p.folds, 4):
@@ -91,8 +100,16 @@ class RulEstimator:
             )
         self.normalizer_ = ConditionNormalizer.fit(clean, p.n_conditions, seed)
         w = self._windows(clean)
-        last = clean.groupby("unit")["cycle"].transform("max").to_numpy()
-        target = (last - w.cycles).astype(np.float64)
+        if rul is None:
+            last = clean.groupby("unit")["cycle"].transform("max").to_numpy()
+            target = (last - w.cycles).astype(np.float64)
+        else:
+            given = np.asarray(rul, dtype=np.float64)
+            if given.shape != (len(frame),) or not np.isfinite(given).all():
+                raise ValueError(
+                    f"Expected {len(frame)} finite RUL values, one per row."
+                )
+            target = given[order]
         rng = np.random.default_rng(seed)
         fold_of = dict(
             zip(rng.permutation(units), np.arange(units.size) % p.folds, strict=True)
@@ -102,7 +119,20 @@ class RulEstimator:
         oof = {k: np.zeros(len(target)) for k in kinds}
         self.boosters_: list[lgb.LGBMRegressor] = []
         self.networks_: list[WindowCNN] = []
-        summaries = summarise(w.x) if "gbm" in kinds else None
+        self.feature_names_ = [
+            *self.normalizer_.sensors,
+            *(
+                f"{s}:ewm{a}"
+                for a in p.slow_smoothing
+                for s in self.normalizer_.sensors
+            ),
+            "cycle",
+        ]
+        self.summary_names_ = summary_names(
+            self.normalizer_.sensors,
+            self.feature_names_[len(self.normalizer_.sensors) : -1],
+        )
+        summaries = self._summarise(w.x) if "gbm" in kinds else None
         with torch_threads(p.threads):
             for k in range(p.folds):
                 train, held = fold != k, fold == k
@@ -120,8 +150,6 @@ class RulEstimator:
         self.baseline_window_ = w.x[healthy if healthy.any() else slice(None)].mean(
             axis=0
         )
-        self.feature_names_ = [*self.normalizer_.sensors, "cycle"]
-        self.summary_names_ = summary_names(self.normalizer_.sensors)
         return self
 
     def _fit_gbm(
@@ -175,10 +203,19 @@ class RulEstimator:
     def _windows(self, clean: pd.DataFrame) -> Windows:
         units = clean["unit"].to_numpy()
         cycles = clean["cycle"].to_numpy()
-        values = smooth(self.normalizer_.transform(clean), units, self.params.smoothing)
+        raw = self.normalizer_.transform(clean)
+        values = np.column_stack(
+            [
+                smooth(raw, units, a)
+                for a in (self.params.smoothing, *self.params.slow_smoothing)
+            ]
+        )
         position = clean.groupby("unit").cumcount().to_numpy().astype(np.int64) + 1
         x = windows(values, units, cycles, self.params.window)
         return Windows(x=x, units=units, cycles=cycles, position=position)
+
+    def _summarise(self, x: NDArray[np.float32]) -> NDArray[np.float32]:
+        return summarise(x, len(self.normalizer_.sensors))
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "calibrator_"):
@@ -187,15 +224,20 @@ class RulEstimator:
             )
 
     def _prepare(self, frame: pd.DataFrame, source: str) -> Windows:
+        return self._prepare_ordered(frame, source)[0]
+
+    def _prepare_ordered(
+        self, frame: pd.DataFrame, source: str
+    ) -> tuple[Windows, NDArray[np.int64]]:
         self._check_fitted()
-        clean = validate_frame(frame, source=source)
+        clean, order = validate_with_order(frame, source=source)
         check_lengths(clean, self.params.window, self.params.padding, source)
-        return self._windows(clean)
+        return self._windows(clean), order
 
     def _estimate(self, x: NDArray[np.float32]) -> Array:
         parts: dict[str, Array] = {}
         if self.boosters_:
-            summaries = summarise(x)
+            summaries = self._summarise(x)
             parts["gbm"] = np.mean(
                 [b.predict(summaries) for b in self.boosters_], axis=0
             )
@@ -233,6 +275,16 @@ class RulEstimator:
         out.insert(0, "cycle", w.cycles)
         out.insert(0, "unit", w.units)
         return out
+
+    def predict_rows(self, frame: pd.DataFrame, alpha: float = 0.1) -> pd.DataFrame:
+        """:meth:`predict_trajectory` in the frame's own row order and index."""
+        w, order = self._prepare_ordered(frame, "prediction frame")
+        out = self._interval(self._estimate(w.x), alpha, pd.RangeIndex(len(order)))
+        out.insert(0, "cycle", w.cycles)
+        out.insert(0, "unit", w.units)
+        back = np.empty_like(order)
+        back[order] = np.arange(len(order))
+        return out.iloc[back].set_axis(frame.index)
 
     def explain(self, frame: pd.DataFrame, unit: int) -> RulExplanation:
         """Which sensors, in which recent cycles, pushed ``unit``'s estimate.

@@ -141,10 +141,15 @@ def windows(
     return np.concatenate(parts)
 
 
-def summarise(batch: NDArray[np.float32]) -> NDArray[np.float32]:
-    """Window summaries for the tree model, in the order of :func:`summary_names`."""
+def summarise(batch: NDArray[np.float32], sensors_in: int) -> NDArray[np.float32]:
+    """Window summaries for the tree model, in the order of :func:`summary_names`.
+
+    The first ``sensors_in`` channels get every statistic; the further ones
+    (slow-smoothed levels) only their last value; the cycle number comes last.
+    """
     length = batch.shape[1]
-    sensors = batch[:, :, :-1]
+    sensors = batch[:, :, :sensors_in]
+    levels = batch[:, -1, sensors_in:-1]
     t = np.arange(length, dtype=np.float32) - (length - 1) / 2.0
     slope = (sensors * t[None, :, None]).sum(axis=1) / float((t**2).sum())
     stats = [
@@ -157,9 +162,9 @@ def summarise(batch: NDArray[np.float32]) -> NDArray[np.float32]:
         sensors[:, -min(5, length) :].mean(axis=1),
     ]
     cycle = batch[:, -1, -1:] * CYCLE_SCALE
-    return np.concatenate([*stats, cycle], axis=1).astype(np.float32)
+    return np.concatenate([*stats, levels, cycle], axis=1).astype(np.float32)
 
 
-def summary_names(sensors: tuple[str, ...]) -> list[str]:
+def summary_names(sensors: tuple[str, ...], levels: list[str]) -> list[str]:
     """Names of the :func:`summarise` columns, ``"s_2:last"`` … ``"cycle"``."""
-    return [f"{s}:{stat}" for stat in SUMMARIES for s in sensors] + ["cycle"]
+    return [f"{s}:{stat}" for stat in SUMMARIES for s in sensors] + [*levels, "cycle"]

@@ -31,6 +31,9 @@ class RulParams:
         The piecewise-linear target: RUL above ``cap`` counts as ``cap``.
     smoothing
         Exponential smoothing factor per engine (1.0 = no smoothing).
+    slow_smoothing
+        Extra channels: each sensor smoothed with these slower factors (a
+        long-memory level of its drift); the tree model sees their last value.
     n_conditions
         Operating conditions clustered from the settings; 0 = detect (1 or 6).
     padding
@@ -57,6 +60,7 @@ class RulParams:
     window: int = 30
     cap: float = 125.0
     smoothing: float = 0.3
+    slow_smoothing: tuple[float, ...] = (0.05, 0.02)
     n_conditions: int = 0
     padding: Padding = "edge"
     folds: int = 5
@@ -84,6 +88,10 @@ class RulParams:
             raise ValueError(f"Expected window >= 2, got {self.window}.")
         if not 0.0 < self.smoothing <= 1.0:
             raise ValueError(f"Expected smoothing in (0, 1], got {self.smoothing}.")
+        if not all(0.0 < a <= 1.0 for a in self.slow_smoothing):
+            raise ValueError(
+                f"Expected slow_smoothing in (0, 1], got {self.slow_smoothing}."
+            )
         if self.cap <= 0:
             raise ValueError(f"Expected cap > 0, got {self.cap}.")
         if self.n_conditions < 0:
@@ -123,6 +131,8 @@ class RulParams:
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"{path}: unknown RUL parameters {sorted(unknown)}.")
+        if "slow_smoothing" in data:
+            data["slow_smoothing"] = tuple(data["slow_smoothing"])
         return cls(**data)
 
     def with_(self, **changes: Any) -> RulParams:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from kiwerk.errors import ContractViolation
 
@@ -17,20 +18,33 @@ def validate_frame(
 ) -> pd.DataFrame:
     """Return a clean float copy of a C-MAPSS-style frame, sorted by unit and cycle.
 
-    The frame must hold exactly the columns ``unit``, ``cycle``, ``setting_1..3``
-    and ``s_1..s_21``, all numeric and finite; ``unit`` and ``cycle`` are whole
-    numbers and each unit's cycles strictly increase in the order given.
-
-    Raises
-    ------
-    ContractViolation
-        Naming the column, and the row (1-based), unit and cycle where known.
+    See :func:`validate_with_order`, which also returns the row order used.
 
     Examples
     --------
     >>> row = {c: 0.0 for c in COLUMNS} | {"unit": 1, "cycle": 1}
     >>> validate_frame(pd.DataFrame([row])).shape
     (1, 26)
+    """
+    return validate_with_order(frame, source=source)[0]
+
+
+def validate_with_order(
+    frame: pd.DataFrame, *, source: str = "sensor frame"
+) -> tuple[pd.DataFrame, NDArray[np.int64]]:
+    """Clean a C-MAPSS-style frame and say where each clean row came from.
+
+    The frame must hold exactly the columns ``unit``, ``cycle``, ``setting_1..3``
+    and ``s_1..s_21``, all numeric and finite; ``unit`` and ``cycle`` are whole
+    numbers and each unit's cycles strictly increase in the order given.
+
+    Returns the clean frame (float sensors, sorted by unit, cycles in order)
+    and, for each of its rows, the position of the input row it came from.
+
+    Raises
+    ------
+    ContractViolation
+        Naming the column, and the row (1-based), unit and cycle where known.
     """
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"Expected a pandas DataFrame, got {type(frame).__name__}.")
@@ -74,7 +88,7 @@ def validate_frame(
     _check_cycles(clean, source)
     clean[["unit", "cycle"]] = clean[["unit", "cycle"]].astype(np.int64)
     order = np.lexsort((np.arange(len(clean)), clean["unit"].to_numpy()))
-    return clean.iloc[order].reset_index(drop=True)
+    return clean.iloc[order].reset_index(drop=True), order.astype(np.int64)
 
 
 def _check_cycles(clean: pd.DataFrame, source: str) -> None:

@@ -60,7 +60,7 @@ class MonitorParams:
     """
 
     detector: MewmaParams = field(
-        default_factory=lambda: MewmaParams(n_fit=200, off_count=10)
+        default_factory=lambda: MewmaParams(n_fit=200, off_count=10, shrinkage=0.3)
     )
     drift: SensorDriftParams = field(default_factory=SensorDriftParams)
     shift: MeanShiftParams = field(default_factory=lambda: MeanShiftParams(n_fit=200))

@@ -120,7 +120,10 @@ class MqttListener:
         if rc.is_failure:
             log.error("broker refused the connection: %s", rc)
             return
-        c.subscribe([(t, 1) for t in self.topics])
+        if self.topics:
+            c.subscribe([(t, 1) for t in self.topics])
+        else:
+            self.subscribed.set()  # nothing to subscribe to (an OPC UA-only line)
         self.connected.set()
         log.info(
             "connected to %s:%d (session present: %s)",

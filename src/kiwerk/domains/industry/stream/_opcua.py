@@ -5,7 +5,8 @@ machine sensor, ``ns=<idx>;s=<machine>.<sensor>``, plus ``<machine>.ts``, the
 timestamp of the vector. The monitor's :class:`OpcuaIngest` subscribes to the
 configured nodes; each data change lands in a per-machine vector that is
 handed to the monitor when its timestamp node changes (a sample is complete).
-A value that is not a number is counted and dropped (``malformed_opcua``).
+A value that is not a number (a null from a sensor reporting bad quality, a
+string, ...) is counted and dropped (``malformed_opcua``).
 asyncua is asynchronous: both classes run their own event loop in a thread.
 """
 
@@ -31,6 +32,7 @@ from kiwerk.errors import KiwerkError
 
 log = logging.getLogger(__name__)
 NAMESPACE = "urn:kiwerk:line"
+BAD_SENSOR_FAILURE = ua.UInt32(0x808C0000)  # OPC UA status code BadSensorFailure
 
 
 class _LoopThread:
@@ -95,18 +97,20 @@ class OpcuaLineServer:
         await server.start()
         self._server = server
 
-    def publish(self, machine: str, ts: float, values: list[Any]) -> None:
-        """Set a machine's sensor values, then its timestamp."""
+    def publish(self, machine: str, ts: float, values: list[float | None]) -> None:
+        """Set a machine's sensor values, then its timestamp (``None``: bad quality)."""
         self._loop.run(self._publish(machine, ts, values))
 
-    async def _publish(self, machine: str, ts: float, values: list[Any]) -> None:
+    async def _publish(
+        self, machine: str, ts: float, values: list[float | None]
+    ) -> None:
         for sensor, value in zip(self.machines[machine], values, strict=True):
-            variant = (
-                ua.Variant(value, ua.VariantType.Double)
-                if isinstance(value, float)
-                else ua.Variant(value)
-            )
-            await self._vars[f"{machine}.{sensor}"].write_value(variant)
+            var = self._vars[f"{machine}.{sensor}"]
+            if value is None:  # a failed sensor: bad quality, the value becomes null
+                bad = ua.StatusCode(BAD_SENSOR_FAILURE)
+                await var.write_value(ua.DataValue(StatusCode=bad))
+            else:
+                await var.write_value(ua.Variant(float(value), ua.VariantType.Double))
         await self._vars[f"{machine}.ts"].write_value(
             ua.Variant(ts, ua.VariantType.Double)
         )
@@ -125,6 +129,9 @@ class _Handler:
 
     def datachange_notification(self, node: Any, val: Any, data: Any) -> None:
         self.ingest.changes.put((node.nodeid.to_string(), val))
+
+    def status_change_notification(self, status: Any) -> None:
+        log.warning("OPC UA subscription status changed: %s", status)
 
 
 class OpcuaIngest:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from kiwerk.domains.industry.stream._alerts import AlertRouter
@@ -73,13 +74,15 @@ def run_monitor(
     duration: float | None = None,
     stop: threading.Event | None = None,
     ready: threading.Event | None = None,
+    on_start: Callable[[LineMonitor], None] | None = None,
 ) -> MonitorStats:
     """Listen to the line, score, alert and store until ``stop`` or ``duration``.
 
     Readings go to ``store``: a :class:`ReadingSink` (e.g. a pool sink) or a
     folder for a :class:`ParquetSink`; alerts to the log, the
     configured MQTT topic and webhook. On the way out the last batch is stored
-    and acknowledged. ``ready`` is set once the subscriptions are confirmed.
+    and acknowledged. ``ready`` is set once the subscriptions are confirmed;
+    ``on_start`` receives the monitor first (to watch its counters).
     """
     stop = stop or threading.Event()
     sink = ParquetSink(store) if isinstance(store, Path) else store
@@ -97,6 +100,8 @@ def run_monitor(
         max_per_minute=a.max_per_minute,
     )
     monitor = LineMonitor(config, sink, params, router)
+    if on_start is not None:
+        on_start(monitor)
     listener = MqttListener(config.broker, _topics(config), monitor.handle)
     holder["listener"] = listener
     opcua = None
