@@ -30,11 +30,10 @@ def ai4i(data_dir: Path) -> pd.DataFrame:
 def test_models_belong_to_the_pilot_org(trained: Any) -> None:
     """industry's members see the model and its job; other orgs get 404."""
     listed = trained.client.get("/models", headers=trained.headers["ian"]).json()
-    by_name = {m["name"]: m for m in listed}
-    trained_model = by_name.pop("industry-failure")
-    assert trained_model["versions"][0]["aliases"] == ["candidate"]
-    assert "f1" in trained_model["versions"][0]["metrics"]
-    assert all(not m["versions"] for m in by_name.values())  # other pilots: untrained
+    assert {m["org"] for m in listed} == {"industry"}
+    failure = next(m for m in listed if m["name"] == "industry-failure")
+    assert failure["versions"][0]["aliases"] == ["candidate"]
+    assert "f1" in failure["versions"][0]["metrics"]
     assert trained.client.get("/models", headers=trained.headers["ada"]).json() == []
     for user in ("ada", "bob"):
         for method, path in (
@@ -145,3 +144,25 @@ def test_predictions_are_logged_hashed_and_monitored(
     assert len(logged) == 20
     assert all(len(e["input_hash"]) == 16 for e in logged)
     assert "Torque" not in str(logged)
+
+
+def test_model_card_is_generated_from_registry_and_pool(trained: Any) -> None:
+    """The card names the data version, its quality, metrics and oversight."""
+    from kiwerk.core.docs import build_card
+
+    models = trained.services.models
+    record = models.registry.resolve("industry-failure", None)
+    ref = record.datasets[0]
+    quality = trained.services.pool.quality(ref.name, ref.version, actor="ida")
+    card = build_card(
+        models.pilot("industry-failure"),
+        record,
+        quality={ref.name: quality.to_dict()},
+        monitor=models.monitor_params,
+    )
+    text = card.to_markdown()
+    for heading in ("Intended use", "Data", "Human oversight", "Monitoring plan"):
+        assert f"## {heading}" in text
+    assert ref.content_hash in text
+    assert f"f1: {record.metrics['f1']:.4g}" in text
+    assert "<h2>Known limits</h2>" in card.to_html()

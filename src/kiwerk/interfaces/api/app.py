@@ -29,7 +29,7 @@ from kiwerk.core.store import MetadataStore
 from kiwerk.interfaces.api import errors
 from kiwerk.interfaces.api._guard import RequestGuard
 from kiwerk.interfaces.api._serving import ModelService
-from kiwerk.interfaces.api.deps import Services
+from kiwerk.interfaces.api.deps import RoleCache, Services
 from kiwerk.interfaces.api.params import ApiParams
 from kiwerk.interfaces.api.routes import audit, auth, datasets, jobs, models, orgs
 from kiwerk.interfaces.api.schemas import Health, Problem
@@ -67,6 +67,7 @@ def build_services(settings: Settings, params: ApiParams) -> Services:
         hasher=PasswordHasher(params.passwords),
         limiter=RateLimiter(),
         models=models,
+        roles=RoleCache(pool),
     )
 
 

@@ -7,6 +7,8 @@ token is an access token (from ``POST /auth/token``) or an API key
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -28,6 +30,44 @@ from kiwerk.interfaces.api.params import ApiParams
 from kiwerk.settings import Settings
 
 
+class RoleCache:
+    """Organisation → role of each actor, read from the pool, kept ``ttl_s``.
+
+    The hot paths (prediction) would otherwise open the pool's catalog on
+    every request; a role change takes effect within ``ttl_s`` seconds (at
+    once in this process, which clears the cache when it changes members).
+    """
+
+    def __init__(self, pool: Pool, ttl_s: float = 5.0) -> None:
+        self.pool = pool
+        self.ttl_s = ttl_s
+        self._cache: dict[str, tuple[float, dict[str, str]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, actor: str) -> dict[str, str]:
+        """The roles of ``actor`` (a copy)."""
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(actor)
+        if hit is not None and now - hit[0] < self.ttl_s:
+            return dict(hit[1])
+        found = {
+            str(o["name"]): str(o["members"][actor])
+            for o in self.pool.organisations()
+            if actor in o["members"]
+        }
+        with self._lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[actor] = (now, found)
+        return dict(found)
+
+    def clear(self) -> None:
+        """Forget every cached role."""
+        with self._lock:
+            self._cache.clear()
+
+
 @dataclass
 class Services:
     """Everything the routes share; built once by ``create_app``."""
@@ -40,6 +80,7 @@ class Services:
     hasher: PasswordHasher
     limiter: RateLimiter
     models: ModelService
+    roles: RoleCache
 
 
 @dataclass(frozen=True)
@@ -106,6 +147,7 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 __all__ = [
     "Principal",
     "PrincipalDep",
+    "RoleCache",
     "Services",
     "ServicesDep",
     "get_principal",

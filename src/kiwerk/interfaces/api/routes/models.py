@@ -55,7 +55,7 @@ def _pilot(services: ServicesDep, principal: PrincipalDep, name: str) -> DomainP
         pilot = services.models.pilot(name)
     except NotFound:
         pilot = None
-    if pilot is None or pilot.contract.org not in roles(services.pool, principal.actor):
+    if pilot is None or pilot.contract.org not in services.roles.get(principal.actor):
         raise ProblemError(404, f"model {name!r} not found")
     return pilot
 

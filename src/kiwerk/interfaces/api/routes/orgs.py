@@ -97,6 +97,7 @@ def add_user(
     password_hash = _new_password(services, body.name, body.password)
     store, pool = services.store, services.pool
     pool.add_user(body.name, org=org, role=body.role, actor=principal.actor)
+    services.roles.clear()
     if password_hash is not None:
         store.set_password_hash(body.name, password_hash)
     return UserPublic(name=body.name, org=org, role=body.role)
