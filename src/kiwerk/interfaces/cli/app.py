@@ -19,6 +19,7 @@ from kiwerk.errors import KiwerkError
 from kiwerk.interfaces.cli import (
     datasets,
     demo,
+    mobility,
     models,
     monitor,
     pilots,
@@ -37,6 +38,7 @@ app = typer.Typer(
 )
 app.add_typer(datasets.app, name="datasets")
 app.add_typer(pool.app, name="pool")
+app.add_typer(mobility.app, name="mobility")
 app.add_typer(readiness.app, name="readiness")
 app.add_typer(tracker.app, name="tracker")
 app.add_typer(simulate.app, name="simulate")

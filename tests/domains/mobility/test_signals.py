@@ -1,0 +1,64 @@
+"""Signal control in SUMO: short episodes on the smallest RESCO map, bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kiwerk.datasets import SumoScenario, load_resco
+from kiwerk.domains.mobility import SignalParams, read_delay, run_episode
+from kiwerk.errors import DataFormatError
+
+SHORT = SignalParams(duration_s=300, seed=1)
+
+
+@pytest.fixture(scope="module")
+def cologne1(data_dir: Path) -> SumoScenario:
+    """The one-intersection Cologne map (smallest RESCO scenario)."""
+    return load_resco(directory=data_dir / "sumo/resco")["cologne1"]
+
+
+@pytest.mark.parametrize("controller", ["fixed", "max_pressure", "adaptive"])
+def test_short_episode_measures_delay(cologne1: SumoScenario, controller: str) -> None:
+    """Each controller runs 5 simulated minutes and yields a positive delay."""
+    result = run_episode(cologne1, controller, SHORT)
+    assert result.vehicles > 50
+    assert 0 < result.delay_s < 300
+    assert len(result.times) == 30
+    assert result.times[-1] == cologne1.begin + 300
+
+
+def test_unknown_controller_is_refused(cologne1: SumoScenario) -> None:
+    """A controller name outside the list is a ValueError naming the choices."""
+    with pytest.raises(ValueError, match="max_pressure"):
+        run_episode(cologne1, "magic", SHORT)
+
+
+def test_scenario_that_does_not_load_names_its_file(tmp_path: Path) -> None:
+    """A malformed network file is refused; the error names that file."""
+    net = tmp_path / "broken.net.xml"
+    net.write_text("<net><edge id='x'")
+    config = tmp_path / "broken.sumocfg"
+    config.write_text(
+        "<configuration><input><net-file value='broken.net.xml'/></input>"
+        "</configuration>"
+    )
+    broken = SumoScenario(
+        name="broken", config=config, net=net, routes=(), begin=0, end=60, license=""
+    )
+    with pytest.raises(DataFormatError, match=r"broken\.net\.xml"):
+        run_episode(broken, "fixed", SignalParams(duration_s=20))
+
+
+def test_tripinfo_delay_is_resco_mean(tmp_path: Path) -> None:
+    """Delay = mean(timeLoss + departDelay) over every tripinfo entry."""
+    path = tmp_path / "trips.xml"
+    path.write_text(
+        "<tripinfos><tripinfo id='a' timeLoss='10' departDelay='2'/>"
+        "<tripinfo id='b' timeLoss='20' departDelay='0'/></tripinfos>"
+    )
+    assert read_delay(path) == (16.0, 2)
+    path.write_text("<tripinfos/>")
+    with pytest.raises(DataFormatError, match="no vehicle"):
+        read_delay(path)
