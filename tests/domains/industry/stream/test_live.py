@@ -94,7 +94,7 @@ def test_live_line_alerts_with_reasons_everywhere(
     caplog.set_level(logging.WARNING)
     stop, _ = monitor_thread(config, tmp_path / "store", PARAMS)
     sim.run(ticks=300)
-    assert wait_until(lambda: read_readings(tmp_path / "store").num_rows == 3600)
+    assert wait_until(lambda: read_readings(tmp_path / "store").num_rows == 3600, 60)
     assert wait_until(lambda: len(bodies) >= 1 and len(alerts) >= 1)
     stop.set()
     sub.disconnect()
@@ -125,10 +125,10 @@ def test_broker_restart_loses_nothing_and_stores_nothing_twice(
     broker.stop()
     time.sleep(1.0)
     broker.start()
-    runner.join(timeout=60)
+    runner.join(timeout=120)
     expected = 450 * 3 * 4
     store = tmp_path / "store"
-    assert wait_until(lambda: read_readings(store).num_rows >= expected, 30), (
+    assert wait_until(lambda: read_readings(store).num_rows >= expected, 90), (
         read_readings(store).num_rows,
         expected,
         (tmp_path / "broker" / "mosquitto.log").read_text()[-3000:],
