@@ -99,7 +99,7 @@ class LocalBroker:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=30)  # it saves its persistence file first
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
