@@ -17,8 +17,10 @@ from rich.markup import escape
 from kiwerk import __version__
 from kiwerk.errors import KiwerkError
 from kiwerk.interfaces.cli import (
+    card,
     datasets,
     demo,
+    health,
     mobility,
     models,
     monitor,
@@ -36,6 +38,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+pool.app.command("ingest-dicom")(health.ingest_dicom)
+models.app.command("card")(card.card)
 app.add_typer(datasets.app, name="datasets")
 app.add_typer(pool.app, name="pool")
 app.add_typer(mobility.app, name="mobility")
