@@ -189,6 +189,7 @@ class ForecastModel:
         rows = rows[future[rows]]
         self.model_ = GraphRidge(self.params, alpha=self.alpha)
         self.model_.fit(series, rows + lead + 1)
+        self.gradient_: np.ndarray | None = None  # the explainer's, on first use
         return self
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
@@ -241,29 +242,55 @@ def forecast_kpis(model: ForecastModel, X: pd.DataFrame, y: Any) -> dict[str, fl
     }
 
 
+def _window_gradient(model: ForecastModel, n: int) -> np.ndarray:
+    """``(n, 12)``: change of the network-mean 15-minute forecast per mph of input.
+
+    The ridge forecast is affine in the input window (the profile and
+    calendar terms only add a constant), so one batched probe finds every
+    slope: each origin of a synthetic constant series gets one reading
+    raised by 1 mph, origins far enough apart that windows never overlap.
+    """
+    gap = INPUT_STEPS + HORIZON
+    probes = n * INPUT_STEPS
+    origins = np.arange(probes) * gap + INPUT_STEPS
+    flat = np.full((probes * gap + HORIZON, n), 60.0)
+    times = pd.date_range("2012-03-01", periods=len(flat), freq=f"{STEP_S}s")
+    ids = tuple(str(k) for k in range(n))
+    plain = SpeedSeries(flat, times, ids, model.adjacency_)
+    raised = flat.copy()
+    sensor, lag = np.divmod(np.arange(probes), INPUT_STEPS)
+    raised[origins - INPUT_STEPS + lag, sensor] += 1.0
+    bumped = SpeedSeries(raised, times, ids, model.adjacency_)
+    before = model.model_.predict(plain, origins)[:, :, 2].mean(axis=1)
+    after = model.model_.predict(bumped, origins)[:, :, 2].mean(axis=1)
+    return np.asarray((after - before).reshape(n, INPUT_STEPS))
+
+
 def explain_forecasts(model: ForecastModel, X: pd.DataFrame) -> Explanation:
     """Per sensor, how much its last hour moved the network-mean 15-minute forecast.
 
-    Occlusion: a sensor's readings are replaced by its daily profile and the
-    drop of the mean forecast is its contribution. Rows without history
-    explain nothing (zero contributions and base).
+    Occlusion: the contribution of a sensor is how far the mean forecast
+    would drop if its last 12 readings were its daily profile (exact and
+    computed in closed form, the model being affine in its inputs). Rows
+    without 11 rows of history explain nothing (zero contributions and base).
     """
+    if not hasattr(model, "model_") or model.model_.profile_ is None:
+        raise NotFittedError("ForecastModel is not fitted")
     speed = X.drop(columns=[TIME]).to_numpy(dtype=np.float64)
     rows = np.arange(INPUT_STEPS - 1, len(X))
     base = np.zeros(len(X))
-    base[rows] = model._forecast(X, speed)[rows, :, 2].mean(axis=1)
-    series, lead = model._series(X, model.adjacency_)
-    profile = model.model_.profile_
-    if profile is None:
-        raise NotFittedError("ForecastModel is not fitted")
-    normal = profile.at(series, np.arange(lead, lead + len(X)))
     sensors = [str(c) for c in X.columns if c != TIME]
     contributions = np.zeros((len(X), len(sensors)))
-    for j in range(len(sensors) if rows.size else 0):
-        moved = speed.copy()
-        moved[:, j] = normal[:, j]
-        occluded = model._forecast(X, moved)[rows, :, 2].mean(axis=1)
-        contributions[rows, j] = base[rows] - occluded
+    if rows.size:
+        base[rows] = model._forecast(X, speed)[rows, :, 2].mean(axis=1)
+        series, lead = model._series(X, model.adjacency_)
+        normal = model.model_.profile_.at(series, np.arange(lead, lead + len(X)))
+        gradient = getattr(model, "gradient_", None)
+        if gradient is None:
+            gradient = model.gradient_ = _window_gradient(model, len(sensors))
+        window = rows[:, None] + np.arange(-INPUT_STEPS + 1, 1)[None, :]
+        deviation = (speed - normal)[window]  # rows, 12, sensors
+        contributions[rows] = np.einsum("rls,sl->rs", deviation, gradient)
     return Explanation(
         contributions=pd.DataFrame(contributions, index=X.index, columns=sensors),
         base_values=base,
