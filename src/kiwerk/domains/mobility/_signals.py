@@ -10,9 +10,10 @@ Controllers act every ``step_s`` seconds (RESCO: 10 s, yellow 3 s):
   (RESCO: vehicles with waiting time > 0); ties keep the current phase. A
   phase holds at least one decision interval (minimum green = step - yellow)
   and every switch passes a yellow of the green-to-red links;
-- ``adaptive`` (kiwerk): pressure on *halting* vehicles plus half the moving
-  ones approaching, with a bonus for keeping the current phase (a switch costs
-  a yellow) and a forced switch after ``max_green_s``.
+- ``adaptive`` (kiwerk): the same per-movement pressure plus half the
+  *moving* vehicles approaching on each green movement's incoming lane (the
+  platoon about to arrive), a bonus for keeping the current phase (a switch
+  costs a yellow) and a forced switch after ``max_green_s``.
 
 Average trip delay is RESCO's: mean of ``timeLoss + departDelay`` over every
 vehicle of the episode, unfinished and never-inserted ones included
@@ -125,24 +126,26 @@ def _yellow(old: str, new: str) -> str:
 
 
 def _scores(sumo: Any, signal: _Signal, adaptive: bool) -> np.ndarray:
-    scores: list[float] = []
-    for lanes_in, lanes_out in zip(signal.incoming, signal.outgoing, strict=True):
-        if adaptive:
-            halt = sum(sumo.lane.getLastStepHaltingNumber(x) for x in lanes_in)
-            moving = sum(sumo.lane.getLastStepVehicleNumber(x) for x in lanes_in) - halt
-            out = sum(sumo.lane.getLastStepHaltingNumber(x) for x in lanes_out)
-            scores.append(halt + 0.5 * moving - out)
-    if not adaptive:
-        halted: dict[str, int] = {}
+    halted: dict[str, int] = {}
+    moving: dict[str, int] = {}
 
-        def queue(lane: str) -> int:
-            if lane not in halted:
-                halted[lane] = sumo.lane.getLastStepHaltingNumber(lane)
-            return halted[lane]
+    def queue(lane: str) -> int:
+        if lane not in halted:
+            halted[lane] = sumo.lane.getLastStepHaltingNumber(lane)
+        return halted[lane]
 
-        scores = [
-            sum(queue(a) - queue(b) for a, b in moves) for moves in signal.movements
-        ]
+    def approaching(lane: str) -> int:
+        if lane not in moving:
+            moving[lane] = sumo.lane.getLastStepVehicleNumber(lane) - queue(lane)
+        return moving[lane]
+
+    scores = [
+        sum(
+            queue(a) - queue(b) + (0.5 * approaching(a) if adaptive else 0.0)
+            for a, b in moves
+        )
+        for moves in signal.movements
+    ]
     return np.asarray(scores, dtype=np.float64)
 
 
