@@ -20,6 +20,10 @@ from kiwerk.domains.mobility._fleet_solve import (
     plan_routes,
     replan,
 )
+from kiwerk.domains.mobility._forecast_pilot import (
+    ForecastModel,
+    forecast_pilot,
+)
 from kiwerk.domains.mobility._signals import (
     EpisodeResult,
     SignalParams,
@@ -87,6 +91,7 @@ __all__ = [
     "FleetParams",
     "FleetPlan",
     "ForecastExplanation",
+    "ForecastModel",
     "ForecastParams",
     "Forecaster",
     "GradientBoosting",
@@ -113,6 +118,7 @@ __all__ = [
     "draw_tours_png",
     "evaluate_traffic",
     "explain_forecast",
+    "forecast_pilot",
     "lags",
     "oneway_direction",
     "plan_routes",

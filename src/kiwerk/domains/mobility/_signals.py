@@ -3,11 +3,17 @@
 Controllers act every ``step_s`` seconds (RESCO: 10 s, yellow 3 s):
 
 - ``fixed``: the scenario's own programme, untouched;
-- ``max_pressure``: the green phase with the largest queue difference
-  (vehicles on incoming minus outgoing lanes of its green movements);
-- ``adaptive`` (kiwerk): pressure on *halting* vehicles plus half the moving
-  ones approaching, with a bonus for keeping the current phase (a switch costs
-  a yellow) and a forced switch after ``max_green_s``.
+- ``max_pressure``: RESCO's/sumo-rl's reading: among the programme's green
+  phases (no yellow, not all red), the one with the largest pressure, where
+  pressure = sum over its green *movements* (controlled links) of incoming
+  queue minus outgoing queue, a queue being the halted vehicles on the lane
+  (RESCO: vehicles with waiting time > 0); ties keep the current phase. A
+  phase holds at least one decision interval (minimum green = step - yellow)
+  and every switch passes a yellow of the green-to-red links;
+- ``adaptive`` (kiwerk): the same per-movement pressure plus half the
+  *moving* vehicles approaching on each green movement's incoming lane (the
+  platoon about to arrive), a bonus for keeping the current phase (a switch
+  costs a yellow) and a forced switch after ``max_green_s``.
 
 Average trip delay is RESCO's: mean of ``timeLoss + departDelay`` over every
 vehicle of the episode, unfinished and never-inserted ones included
@@ -78,6 +84,7 @@ class _Signal:
     greens: list[str]
     incoming: list[list[str]]
     outgoing: list[list[str]]
+    movements: list[list[tuple[str, str]]]
     current: int = 0
     since: int = 0
 
@@ -94,17 +101,21 @@ def _signals(sumo: Any) -> list[_Signal]:
         ]
         if not greens:
             continue
-        incoming, outgoing = [], []
+        incoming, outgoing, movements = [], [], []
         for state in dict.fromkeys(greens):
-            lanes_in, lanes_out = [], []
-            for k, c in enumerate(state):
-                if c in "Gg" and k < len(links):
-                    for link in links[k]:
-                        lanes_in.append(link[0])
-                        lanes_out.append(link[1])
-            incoming.append(sorted(set(lanes_in)))
-            outgoing.append(sorted(set(lanes_out)))
-        out.append(_Signal(tls, list(dict.fromkeys(greens)), incoming, outgoing))
+            moves = [
+                (link[0], link[1])
+                for k, c in enumerate(state)
+                if c in "Gg" and k < len(links)
+                for link in links[k]
+            ]
+            movements.append(moves)
+            incoming.append(sorted({a for a, _ in moves}))
+            outgoing.append(sorted({b for _, b in moves}))
+        unique = list(dict.fromkeys(greens))
+        current = sumo.trafficlight.getRedYellowGreenState(tls)
+        start = unique.index(current) if current in unique else 0
+        out.append(_Signal(tls, unique, incoming, outgoing, movements, start))
     return out
 
 
@@ -115,17 +126,26 @@ def _yellow(old: str, new: str) -> str:
 
 
 def _scores(sumo: Any, signal: _Signal, adaptive: bool) -> np.ndarray:
-    scores = []
-    for lanes_in, lanes_out in zip(signal.incoming, signal.outgoing, strict=True):
-        if adaptive:
-            halt = sum(sumo.lane.getLastStepHaltingNumber(x) for x in lanes_in)
-            moving = sum(sumo.lane.getLastStepVehicleNumber(x) for x in lanes_in) - halt
-            out = sum(sumo.lane.getLastStepHaltingNumber(x) for x in lanes_out)
-            scores.append(halt + 0.5 * moving - out)
-        else:
-            into = sum(sumo.lane.getLastStepVehicleNumber(x) for x in lanes_in)
-            out = sum(sumo.lane.getLastStepVehicleNumber(x) for x in lanes_out)
-            scores.append(into - out)
+    halted: dict[str, int] = {}
+    moving: dict[str, int] = {}
+
+    def queue(lane: str) -> int:
+        if lane not in halted:
+            halted[lane] = sumo.lane.getLastStepHaltingNumber(lane)
+        return halted[lane]
+
+    def approaching(lane: str) -> int:
+        if lane not in moving:
+            moving[lane] = sumo.lane.getLastStepVehicleNumber(lane) - queue(lane)
+        return moving[lane]
+
+    scores = [
+        sum(
+            queue(a) - queue(b) + (0.5 * approaching(a) if adaptive else 0.0)
+            for a, b in moves
+        )
+        for moves in signal.movements
+    ]
     return np.asarray(scores, dtype=np.float64)
 
 
@@ -137,7 +157,8 @@ def _decide(
         scores[signal.current] += 2.0  # a switch wastes a yellow
         if now - signal.since >= params.max_green_s and len(scores) > 1:
             scores[signal.current] = -np.inf
-    return int(np.argmax(scores))
+    best = int(np.argmax(scores))
+    return signal.current if scores[signal.current] >= scores[best] else best
 
 
 def run_episode(

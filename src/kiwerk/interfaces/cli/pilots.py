@@ -41,6 +41,7 @@ from kiwerk.core.pipeline import Progress as ProgressCallback
 from kiwerk.core.serving import ServedModel, read_request_file
 from kiwerk.domains.industry.failure import failure_pilot
 from kiwerk.domains.industry.rul import rul_pilot
+from kiwerk.domains.mobility import forecast_pilot
 from kiwerk.interfaces.cli.pool import open_pool
 from kiwerk.settings import Settings, get_settings
 
@@ -61,7 +62,7 @@ Ref = Annotated[
 
 def pilot_catalog() -> PilotCatalog:
     """Every pilot the application offers (one line per domain pilot)."""
-    return PilotCatalog([failure_pilot(), rul_pilot("FD001")])
+    return PilotCatalog([failure_pilot(), rul_pilot("FD001"), forecast_pilot()])
 
 
 def model_registry(settings: Settings) -> ModelRegistry:
