@@ -8,8 +8,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from kiwerk.core.data import Pool
 from kiwerk.core.models import ModelRegistry
-from kiwerk.core.pipeline import FrameSource, TrainParams, train_pilot
+from kiwerk.core.pipeline import (
+    FrameSource,
+    PoolSource,
+    TrainParams,
+    ensure_datasets,
+    read_training_data,
+    train_pilot,
+    validate_inputs,
+)
 from kiwerk.domains.health import (
     SurvivalParams,
     cross_validate_survival,
@@ -110,16 +119,18 @@ def test_gbsg2_forest_matches_the_published_range() -> None:
     assert 0.64 < report.harrell_c < 0.72
 
 
-def test_survival_features_accept_pool_booleans() -> None:
-    """horTh read back from the pool as bool encodes like the original yes/no."""
-    import pandas as pd
-
-    row: dict[str, object] = {"age": 50, "estrec": 1, "pnodes": 3, "progrec": 2}
-    row |= {"tsize": 20, "menostat": "Pre", "tgrade": "II"}
-    a = survival_features(pd.DataFrame([{**row, "horTh": "yes"}]))
-    b = survival_features(pd.DataFrame([{**row, "horTh": True}]))
-    assert a.equals(b)
-    assert a["horTh=yes"].iloc[0] == 1.0
+def test_pooled_gbsg2_rows_are_valid_requests(tmp_path: Path, data_dir: Path) -> None:
+    """horTh keeps its yes/no strings through the pool; pooled rows pass the check."""
+    pilot = survival_pilot()
+    pool = Pool.open(tmp_path / "pool", secrets_path=tmp_path / "secrets.toml")
+    ensure_datasets(pool, pilot, data_dir=data_dir, actor="owner")
+    frames, _ = read_training_data(pilot, PoolSource(pool, actor="owner"))
+    rows = frames["gbsg2"]
+    assert sorted(set(rows["horTh"])) == ["no", "yes"]
+    inputs = [c.name for c in pilot.contract.inputs]
+    checked = validate_inputs(rows[inputs], pilot.contract)
+    hormone = survival_features(checked)["horTh=yes"]
+    assert hormone.sum() == (rows["horTh"] == "yes").sum() > 0
 
 
 @pytest.mark.slow
@@ -130,7 +141,7 @@ def test_survival_pilot_trains_through_the_shared_pipeline(
     import pandas as pd
 
     pilot = survival_pilot()
-    frame = pd.read_csv(pilot.contract.datasets[0].locate(Path(".")))
+    frame = pd.read_parquet(pilot.contract.datasets[0].locate(Path(".")))
     report = train_pilot(
         pilot, FrameSource({"gbsg2": frame}), registry, TrainParams(seed=0, quick=True)
     )

@@ -45,16 +45,22 @@ FEATURES = (*NUMERIC, "horTh=yes", "menostat=Post", "tgrade=II", "tgrade=III")
 
 
 def _locate(data: Path) -> Path:  # noqa: ARG001 - the data ships with scikit-survival
-    """Write scikit-survival's bundled GBSG2 table once as CSV for the pool."""
-    target = Path(tempfile.gettempdir()) / "kiwerk-health" / "gbsg2.csv"
+    """Write scikit-survival's bundled GBSG2 table once as Parquet for the pool.
+
+    Parquet, not CSV: the file carries its column types, so the pool keeps
+    ``horTh`` as the strings ``no`` / ``yes`` (a CSV sniffer reads them as
+    booleans) and rows read back from the pool are valid requests.
+    """
+    target = Path(tempfile.gettempdir()) / "kiwerk-health" / "gbsg2.parquet"
     if not target.is_file():
         X, y = load_gbsg2()
         frame = X.astype(dict.fromkeys(("horTh", "menostat", "tgrade"), str))
         frame["event"] = y["cens"].astype(int)
         frame["time"] = y["time"]
         target.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(target.with_suffix(".tmp"), index=False)
-        target.with_suffix(".tmp").replace(target)
+        staged = target.with_suffix(".tmp")
+        frame.to_parquet(staged, index=False)
+        staged.replace(target)
     return target
 
 
@@ -69,9 +75,7 @@ def survival_features(frame: pd.DataFrame) -> pd.DataFrame:
     [1.0, 0.0, 0.0, 1.0]
     """
     out = frame[list(NUMERIC)].astype(float).copy()
-    # The pool may read the yes/no column back as booleans.
-    hormone = frame["horTh"].astype(str).str.lower().isin({"yes", "true", "1"})
-    out["horTh=yes"] = hormone.astype(float)
+    out["horTh=yes"] = (frame["horTh"].astype(str) == "yes").astype(float)
     out["menostat=Post"] = (frame["menostat"].astype(str) == "Post").astype(float)
     out["tgrade=II"] = (frame["tgrade"].astype(str) == "II").astype(float)
     out["tgrade=III"] = (frame["tgrade"].astype(str) == "III").astype(float)

@@ -5,8 +5,11 @@ one table, one row per image (``split``, ``label``, pixels ``p000``…``p783``).
 The pipeline's "cross-validation" is the official validation split (one fold:
 train → val); the final model trains on train and calibrates on val inside
 ``fit`` (temperature, Youden threshold, abstain band, OOD gate); test is
-scored once. Metrics: AUC, accuracy at the validation threshold, ECE before
-and after calibration, abstain coverage; KPI: share of normal studies that can
+scored once. The feature matrix holds pixels only: which training rows are
+the official validation rows rides along in the frame's ``attrs`` (their
+index labels, recorded by the split), never as a column a request would need.
+Metrics: AUC, accuracy at the validation threshold, ECE before and after
+calibration, abstain coverage; KPI: share of normal studies that can
 be deprioritised at sensitivity ≥ 0.95.
 """
 
@@ -40,6 +43,8 @@ DATASET = "pneumoniamnist"
 ORG = "health"
 SIDE = 28
 PIXELS = tuple(f"p{i:03d}" for i in range(SIDE * SIDE))
+#: ``attrs`` key: index labels of the official validation rows of a frame.
+VAL_ROWS = "health-xray.val_rows"
 
 
 def medmnist_frame(path: Path) -> pd.DataFrame:
@@ -89,8 +94,9 @@ def images_of(X: pd.DataFrame) -> NDArray[np.uint8]:
 class XrayPilotModel:
     """:class:`XrayTriage` behind the pipeline's table interface.
 
-    ``fit`` uses rows whose ``split`` is ``val`` for calibration; without such
-    rows it holds out a stratified 10 % of the training rows.
+    ``fit`` calibrates on the official validation rows named in
+    ``X.attrs`` (see :func:`official_val`); without such rows it holds out a
+    stratified 10 % of the training rows.
     """
 
     def __init__(self, params: XrayTriageParams, *, seed: int = 0) -> None:
@@ -101,9 +107,8 @@ class XrayPilotModel:
         """Train on the training rows, calibrate on the validation rows."""
         labels = np.asarray(y, dtype=np.uint8).reshape(-1, 1)
         images = images_of(X)
-        if "split" in X and (X["split"] == "val").any():
-            val = (X["split"] == "val").to_numpy()
-        else:
+        val = official_val(X)
+        if not val.any():
             val = _holdout(labels[:, 0], self.seed)
         self.model_ = XrayTriage(self.params, seed=self.seed).fit(
             MedMnistSplit(images[~val], labels[~val]),
@@ -122,6 +127,22 @@ class XrayPilotModel:
         return (self.predict_proba(X)[:, 1] >= self.threshold_).astype(np.int64)
 
 
+def official_val(X: pd.DataFrame) -> NDArray[np.bool_]:
+    """Which rows of ``X`` are official validation rows (from ``X.attrs``).
+
+    Examples
+    --------
+    >>> X = pd.DataFrame({"p000": [0, 1, 2]}, index=[4, 7, 9])
+    >>> X.attrs[VAL_ROWS] = (7, 9, 12)
+    >>> official_val(X).tolist()
+    [False, True, True]
+    >>> official_val(X.iloc[:1]).tolist()
+    [False]
+    """
+    labels = X.attrs.get(VAL_ROWS, ())
+    return np.asarray(X.index.isin(list(labels)), dtype=bool)
+
+
 def _holdout(labels: NDArray[np.uint8], seed: int) -> NDArray[np.bool_]:
     rng = np.random.default_rng(seed)
     val = np.zeros(len(labels), dtype=bool)
@@ -132,18 +153,25 @@ def _holdout(labels: NDArray[np.uint8], seed: int) -> NDArray[np.bool_]:
 
 
 def split_official(frames: Mapping[str, pd.DataFrame], seed: int) -> Split:  # noqa: ARG001
-    """MedMNIST's official split: train + val for fitting, test held out."""
+    """MedMNIST's official split: train + val for fitting, test held out.
+
+    The training frame records the index labels of its official validation
+    rows in ``attrs`` (:data:`VAL_ROWS`) for the fold and for ``fit``.
+    """
     rows = frames[DATASET]
-    test = rows["split"] == "test"
-    return Split(
-        train=rows[~test].reset_index(drop=True), test=rows[test].reset_index(drop=True)
+    test = (rows["split"] == "test").to_numpy()
+    train = rows[~test].reset_index(drop=True)
+    train.attrs[VAL_ROWS] = tuple(
+        int(i) for i in np.flatnonzero(train["split"].to_numpy() == "val")
     )
+    return Split(train=train, test=rows[test].reset_index(drop=True))
 
 
 def features(frame: pd.DataFrame) -> pd.DataFrame:
-    """Pixels (and the ``split`` column where present, for calibration)."""
-    keep = (["split"] if "split" in frame else []) + list(PIXELS)
-    return frame[keep]
+    """The pixel columns only (the frame's ``attrs`` ride along)."""
+    out = frame[list(PIXELS)]
+    out.attrs = dict(frame.attrs)
+    return out
 
 
 def target(frame: pd.DataFrame) -> pd.Series:
@@ -153,8 +181,8 @@ def target(frame: pd.DataFrame) -> pd.Series:
 
 def official_fold(X: pd.DataFrame, y: Any, folds: int, seed: int) -> Folds:  # noqa: ARG001
     """The official validation split as the one fold (train → val)."""
-    split = X["split"].to_numpy() if "split" in X else np.array(["train"] * len(X))
-    fit_idx, val_idx = np.flatnonzero(split == "train"), np.flatnonzero(split == "val")
+    val = official_val(X)
+    fit_idx, val_idx = np.flatnonzero(~val), np.flatnonzero(val)
     if len(val_idx) == 0:
         val_mask = _holdout(np.asarray(y, dtype=np.uint8), seed)
         fit_idx, val_idx = np.flatnonzero(~val_mask), np.flatnonzero(val_mask)

@@ -39,6 +39,7 @@ from kiwerk.core.pipeline import (
 )
 from kiwerk.core.pipeline import Progress as ProgressCallback
 from kiwerk.core.serving import ServedModel, read_request_file
+from kiwerk.domains.health import survival_pilot, xray_pilot
 from kiwerk.domains.industry.failure import failure_pilot
 from kiwerk.domains.industry.rul import rul_pilot
 from kiwerk.domains.mobility import forecast_pilot
@@ -62,7 +63,15 @@ Ref = Annotated[
 
 def pilot_catalog() -> PilotCatalog:
     """Every pilot the application offers (one line per domain pilot)."""
-    return PilotCatalog([failure_pilot(), rul_pilot("FD001"), forecast_pilot()])
+    return PilotCatalog(
+        [
+            failure_pilot(),
+            rul_pilot("FD001"),
+            forecast_pilot(),
+            xray_pilot(),
+            survival_pilot(),
+        ]
+    )
 
 
 def model_registry(settings: Settings) -> ModelRegistry:
