@@ -13,12 +13,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from kiwerk.core.data import Pool, builtin_contract
 from kiwerk.errors import DatasetUnavailable, NotFound
 from kiwerk.interfaces.cli import pilots
-from kiwerk.interfaces.cli.pool import render_quality
+from kiwerk.interfaces.cli.pool import ingest_with_progress, render_quality
 from kiwerk.settings import load_settings
 
 DEMO_ORG = "demo-works"
@@ -55,20 +54,9 @@ def demo(
             raise NotFound(f"user {user!r} has no organisation in {pool.root}")
         spec = builtin_contract("ai4i2020")
         pool.create_dataset(DEMO_DATASET, org=orgs[0], actor=user, spec=spec)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(f"ingesting {source.name}", total=None)
-        report = pool.ingest(
-            source,
-            DEMO_DATASET,
-            actor=user,
-            progress=lambda rows: bar.update(task, description=f"{rows:,} rows"),
-        )
+    report = ingest_with_progress(
+        pool, source, DEMO_DATASET, user=user, console=console
+    )
     console.print(
         f"[green]{DEMO_DATASET} v{report.version}[/]: {report.rows:,} rows stored "
         f"(sha256 {report.content_hash[:16]}…), 'Product ID' pseudonymised"

@@ -16,7 +16,13 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kiwerk.core.data import DatasetSpec, KAnonymityReport, Pool, QualityReport
+from kiwerk.core.data import (
+    DatasetSpec,
+    IngestReport,
+    KAnonymityReport,
+    Pool,
+    QualityReport,
+)
 from kiwerk.errors import AccessDenied, NotFound
 from kiwerk.settings import Settings, load_settings
 
@@ -190,6 +196,26 @@ def create(
     console.print(f"dataset {dataset!r} created")
 
 
+def ingest_with_progress(
+    pool: Pool, file: Path, dataset: str, *, user: str, console: Console
+) -> IngestReport:
+    """Ingest ``file`` into ``dataset`` showing a spinner with the rows read."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"ingesting {file.name}", total=None)
+        return pool.ingest(
+            file,
+            dataset,
+            actor=user,
+            progress=lambda rows: bar.update(task, description=f"{rows:,} rows"),
+        )
+
+
 @app.command("ingest")
 def ingest(
     file: Path,
@@ -218,20 +244,7 @@ def ingest(
             spec = _spec_from_options(current, *options)
             if spec != current:
                 pool.set_spec(dataset, spec, actor=user)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(f"ingesting {file.name}", total=None)
-        report = pool.ingest(
-            file,
-            dataset,
-            actor=user,
-            progress=lambda rows: bar.update(task, description=f"{rows:,} rows"),
-        )
+    report = ingest_with_progress(pool, file, dataset, user=user, console=console)
     console.print(
         f"[green]{dataset} v{report.version}[/]: {report.rows:,} rows stored, "
         f"{report.quarantined:,} quarantined, sha256 {report.content_hash[:16]}…"
