@@ -3,6 +3,7 @@
 - ``settings``: kiwerk settings whose home is a fresh temporary folder and whose
   data folder is the real shared one (read-only).
 - ``cli_env``: environment pointing the CLI at a fresh home.
+- ``store_url``: a fresh metadata store, SQLite and PostgreSQL (parametrised).
 - ``mlflow_db_template`` / ``registry``: an MLflow store migrated once per
   session, copied into each test's fresh registry.
 - ``ai4i`` / ``ai4i_slice``: the real AI4I 2020 table and a stratified slice.
@@ -12,11 +13,14 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from kiwerk.settings import Settings
 
@@ -98,3 +102,41 @@ def ai4i_slice(ai4i: pd.DataFrame) -> pd.DataFrame:
     )
     ordered: pd.DataFrame = part.sort_index().reset_index(drop=True)
     return ordered
+
+
+def _postgres_url() -> str:
+    """The test PostgreSQL server's URL; skips outside CI and fails in CI if absent."""
+    url = os.environ.get("KIWERK_TEST_POSTGRES_URL")
+    path = Path(__file__).resolve().parents[1] / ".kiwerk-ci" / "postgres.url"
+    if not url and path.is_file():
+        url = path.read_text(encoding="utf-8").strip()
+    reason = "no PostgreSQL (run `bash scripts/services start`)"
+    if url:
+        try:
+            engine = create_engine(url)
+            with engine.connect() as con:
+                con.execute(text("SELECT 1"))
+            engine.dispose()
+            return url
+        except Exception as exc:
+            reason = f"PostgreSQL at {url.split('@')[-1]} unreachable: {exc}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI must test PostgreSQL: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty metadata store: a SQLite file or a PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'meta.db'}"
+        return
+    base = _postgres_url()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as con:
+        con.execute(text(f"CREATE SCHEMA {schema}"))
+    yield f"{base}?options=-csearch_path%3D{schema}"
+    with admin.begin() as con:
+        con.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()

@@ -16,10 +16,8 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +25,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 
 from kiwerk.core.auth import PasswordParams, bootstrap_owner
 from kiwerk.core.monitor.live import LiveMonitorParams
@@ -37,7 +34,6 @@ from kiwerk.interfaces.api import ApiParams, create_app
 from kiwerk.interfaces.api.deps import Services
 from kiwerk.settings import Settings
 
-REPO = Path(__file__).resolve().parents[3]
 PASSWORD = "correct horse battery staple"
 FAST = ApiParams(
     passwords=PasswordParams(time_cost=1, memory_kib=8192, parallelism=1),
@@ -50,46 +46,6 @@ PUMPS = (
     "2024-01-01 00:02:00,M2,bernd.schulz,22.5,1490\n"
 )
 SCANS = "patient,age,finding\nP1,54,normal\nP2,61,nodule\n"
-
-
-def postgres_url() -> str | None:
-    """The test PostgreSQL server's URL, or None; fails in CI when absent."""
-    url = os.environ.get("KIWERK_TEST_POSTGRES_URL")
-    path = REPO / ".kiwerk-ci" / "postgres.url"
-    if not url and path.is_file():
-        url = path.read_text(encoding="utf-8").strip()
-    reason = "no PostgreSQL (run `bash scripts/services start`)"
-    if url:
-        try:
-            engine = create_engine(url)
-            with engine.connect() as con:
-                con.execute(text("SELECT 1"))
-            engine.dispose()
-            return url
-        except Exception as exc:
-            reason = f"PostgreSQL at {url.split('@')[-1]} unreachable: {exc}"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI must test PostgreSQL: {reason}")
-    pytest.skip(reason)
-    return None
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty metadata store: a SQLite file or a PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'meta.db'}"
-        return
-    base = postgres_url()
-    assert base is not None
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as con:
-        con.execute(text(f"CREATE SCHEMA {schema}"))
-    yield f"{base}?options=-csearch_path%3D{schema}"
-    with admin.begin() as con:
-        con.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
 
 
 @dataclass
