@@ -45,6 +45,16 @@ CREATE TABLE IF NOT EXISTS audit (
 """
 
 
+def connect(
+    database: str = ":memory:", config: dict[str, str] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open DuckDB without its own progress bar (the CLI draws one)."""
+    settings: dict[str, str | bool | int | float | list[str]] = dict(config or {})
+    con = duckdb.connect(database, config=settings)
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
 def now() -> str:
     """The current UTC time as ISO 8601 text."""
     return datetime.now(UTC).isoformat(timespec="microseconds")
@@ -83,7 +93,7 @@ class Catalog:
                 f"{self.lock.lock_file}); try again"
             ) from exc
         try:
-            con = duckdb.connect(str(self.path))
+            con = connect(str(self.path))
             try:
                 con.execute("BEGIN TRANSACTION")
                 try:
@@ -98,4 +108,4 @@ class Catalog:
             self.lock.release()
 
 
-__all__ = ["CATALOG_FILE", "Catalog", "now"]
+__all__ = ["CATALOG_FILE", "Catalog", "connect", "now"]

@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from kiwerk.core.data._catalog import connect
 from kiwerk.core.data._contract import ContractChecker, check_columns, conform, row_mask
 from kiwerk.core.data._privacy import Pseudonymiser, k_anonymity, mask_text
 from kiwerk.core.data._quality import QualityAccumulator, QualityReport, Violation
@@ -274,9 +274,8 @@ def _post_stats(report: QualityReport, data: Path, spec: DatasetSpec) -> None:
     names = pq.read_schema(data).names
     row_hash = "hash(" + ", ".join(_quote(n) for n in names) + ")"
     # Spilling is allowed (into the staging folder): the data is pseudonymised.
-    con = duckdb.connect(
-        config={"memory_limit": "512MB", "temp_directory": str(data.parent / ".spill")}
-    )
+    spill = str(data.parent / ".spill")
+    con = connect(config={"memory_limit": "512MB", "temp_directory": spill})
     try:
         total, distinct = con.execute(
             f"SELECT count(*), count(DISTINCT {row_hash}) FROM read_parquet(?)",

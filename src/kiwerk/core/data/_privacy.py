@@ -17,10 +17,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kiwerk.core.data._catalog import connect
 from kiwerk.errors import ConfigError
 
 #: Hex digits kept of each HMAC: 128 bits, ample against collisions.
@@ -199,7 +199,7 @@ def k_anonymity(
     if not quasi_identifiers:
         raise ValueError("k-anonymity needs at least one quasi-identifier column")
     cols = ", ".join(_quote(c) for c in quasi_identifiers)
-    con = duckdb.connect()
+    con = connect()
     try:
         groups, k_min, below, rows_below = con.execute(
             f"SELECT count(*), min(n), count(*) FILTER (n < ?), "

@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from kiwerk.core.data._catalog import connect
 from kiwerk.errors import DataError, DataFormatError
 
 
@@ -35,7 +36,7 @@ def run_sql(query: str, tables: dict[str, Path]) -> pd.DataFrame:
     DataError
         When the query is invalid or touches anything but the given tables.
     """
-    con = duckdb.connect(config={"temp_directory": ""})
+    con = connect(config={"temp_directory": ""})
     try:
         for name, path in tables.items():
             con.execute(
@@ -92,7 +93,7 @@ def diff_versions(
     shared = [n for n in schema_a.names if n in types_b]
     cols = ", ".join(_quote(c) for c in shared) or "1"
     a, b = _literal(old[1]), _literal(new[1])
-    con = duckdb.connect(config={"temp_directory": ""})
+    con = connect(config={"temp_directory": ""})
     try:
         removed, added = con.execute(
             f"SELECT (SELECT count(*) FROM (SELECT {cols} FROM read_parquet({a}) "

@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from kiwerk.core.data._catalog import connect
 from kiwerk.core.data._spec import DatasetSpec
 from kiwerk.errors import ContractViolation, DataError, DataFormatError
 
@@ -168,7 +169,7 @@ def batches(
     if source.kind == "parquet":
         yield from _parquet_batches(source, batch_rows)
         return
-    con = duckdb.connect(config={"memory_limit": "512MB", "temp_directory": ""})
+    con = connect(config={"memory_limit": "512MB", "temp_directory": ""})
     try:
         reader = _relation(con, source, spec).to_arrow_reader(batch_rows)
         while True:
