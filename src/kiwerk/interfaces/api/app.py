@@ -106,6 +106,10 @@ def create_app(settings: Settings, params: ApiParams | None = None) -> FastAPI:
         """Liveness: answers without credentials."""
         return Health(version=__version__)
 
+    # Imported here: the dashboard imports the API's session helpers.
+    from kiwerk.interfaces.web import install as install_dashboard
+
+    install_dashboard(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(
         RequestGuard,
