@@ -25,13 +25,23 @@ from fastapi.openapi.utils import get_openapi
 from kiwerk import __version__
 from kiwerk.core.auth import PasswordHasher, RateLimiter, TokenSigner
 from kiwerk.core.data import Pool
+from kiwerk.core.pilots import PilotTracker
 from kiwerk.core.store import MetadataStore
 from kiwerk.interfaces.api import errors
 from kiwerk.interfaces.api._guard import RequestGuard
 from kiwerk.interfaces.api._serving import ModelService
 from kiwerk.interfaces.api.deps import RoleCache, Services
 from kiwerk.interfaces.api.params import ApiParams
-from kiwerk.interfaces.api.routes import audit, auth, datasets, jobs, models, orgs
+from kiwerk.interfaces.api.routes import (
+    audit,
+    auth,
+    datasets,
+    jobs,
+    models,
+    orgs,
+    pilots,
+    readiness,
+)
 from kiwerk.interfaces.api.schemas import Health, Problem
 from kiwerk.interfaces.cli.pilots import model_registry, pilot_catalog
 from kiwerk.settings import Settings
@@ -68,6 +78,7 @@ def build_services(settings: Settings, params: ApiParams) -> Services:
         limiter=RateLimiter(),
         models=models,
         roles=RoleCache(pool),
+        tracker=PilotTracker(settings.metadata_url),
     )
 
 
@@ -98,6 +109,8 @@ def create_app(settings: Settings, params: ApiParams | None = None) -> FastAPI:
         models.router,
         jobs.router,
         audit.router,
+        readiness.router,
+        pilots.router,
     ):
         app.include_router(router)
 

@@ -31,6 +31,7 @@ from kiwerk.core.auth import (
     check_key,
 )
 from kiwerk.core.data import Pool
+from kiwerk.core.pilots import PilotTracker
 from kiwerk.core.store import ApiKeyRecord, MetadataStore
 from kiwerk.errors import AccessDenied
 from kiwerk.interfaces.api._serving import ModelService
@@ -90,6 +91,7 @@ class Services:
     limiter: RateLimiter
     models: ModelService
     roles: RoleCache
+    tracker: PilotTracker
 
 
 @dataclass(frozen=True)
