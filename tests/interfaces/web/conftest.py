@@ -2,7 +2,10 @@
 
 - ``web_template``: a kiwerk home built once through the API: organisation
   acme (owner ada, analyst ana, viewer vic; dataset ``pumps`` v1 with a
-  grant to uni) and uni (owner bob; ada is its viewer).
+  grant to uni), uni (owner bob; ada is its viewer) and industry (owner
+  ida, viewer vic) whose AI4I failure model v1 was trained (quick) and has
+  served 600 rows (the last 300 shifted, so the monitor sees drift), and
+  whose tracked pilot ``line-3`` has three iterations.
 - ``live_server``: ``kiwerk serve``'s app (``create_app``) run for real by
   uvicorn in a thread on a free port, over a copy of the template; its
   ``url`` and ``services``. One per test module.
@@ -34,6 +37,7 @@ import pytest
 import uvicorn
 
 from kiwerk.core.auth import PasswordParams, bootstrap_owner
+from kiwerk.core.monitor.live import LiveMonitorParams
 from kiwerk.interfaces.api import ApiParams, create_app
 from kiwerk.interfaces.api.deps import Services
 from kiwerk.settings import Settings
@@ -44,7 +48,10 @@ VENDOR = ROOT / "src" / "kiwerk" / "interfaces" / "web" / "static" / "vendor"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = Path(os.environ.get("KIWERK_CHROMIUM", "/usr/bin/chromium"))
 PASSWORD = "correct horse battery staple"
-FAST = ApiParams(passwords=PasswordParams(time_cost=1, memory_kib=8192, parallelism=1))
+FAST = ApiParams(
+    passwords=PasswordParams(time_cost=1, memory_kib=8192, parallelism=1),
+    monitor=LiveMonitorParams(reference_size=200, window_size=100),
+)
 PUMPS = (
     "ts,machine,operator,temp,speed\n"
     "2024-01-01 00:00:00,M1,alice.meyer,20.5,1500\n"
@@ -59,14 +66,13 @@ LAUNCH_ARGS = [
 ]
 
 
-def _settings(home: Path, data: Path | None = None) -> Settings:
-    extra: dict[str, Any] = {} if data is None else {"data": data}
+def _settings(home: Path, data: Path) -> Settings:
     return Settings(
         home=home,
+        data=data,
         metadata_database_url=f"sqlite:///{home / 'meta.db'}",
         secret_key="test-secret-key-for-web-sessions",
         download=False,
-        **extra,
     )
 
 
@@ -126,7 +132,57 @@ def build_world(client: httpx.Client, services: Services) -> Api:
     files = {"file": ("pumps.csv", PUMPS.encode(), "text/csv")}
     api.call("ana", "POST", "/datasets/pumps/versions", files=files)
     api.call("ada", "PUT", "/datasets/pumps/grants/uni", json={"level": "read"})
+    body = {"name": "industry", "owner": "ida", "owner_password": PASSWORD}
+    api.call("ada", "POST", "/orgs", json=body)
+    api.login("ida")
+    api.call(
+        "ida", "POST", "/orgs/industry/users", json={"name": "vic", "role": "viewer"}
+    )
+    _train_and_serve(api)
+    _track(api)
     return api
+
+
+def _train_and_serve(api: Api) -> None:
+    """Train the AI4I failure model (quick) and serve 600 rows, half shifted."""
+    body = {"quick": True, "ingest": True, "seed": 0}
+    job = api.call("ida", "POST", "/models/industry-failure/train", json=body)
+    deadline = time.monotonic() + 300
+    while job["status"] in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.5)
+        job = api.call("ida", "GET", f"/jobs/{job['job_id']}")
+    assert job["status"] == "succeeded", job
+    model = api.call("ida", "GET", "/models/industry-failure")
+    page = api.call("ida", "GET", "/datasets/ai4i2020/versions/1/rows?limit=600")
+    rows = [{c: r[c] for c in model["inputs"]} for r in page["rows"]]
+    for row in rows[300:]:
+        row["Torque [Nm]"] += 15.0
+        row["Tool wear [min]"] += 120
+    api.call(
+        "ida", "POST", "/models/industry-failure/predict/batch", json={"rows": rows}
+    )
+
+
+def _track(api: Api) -> None:
+    """Track pilot line-3 of industry with three iterations."""
+    body = {
+        "name": "line-3",
+        "organisation": "industry",
+        "use_case": "failure-prediction",
+        "kpi": "unplanned downtime",
+        "unit": "h/month",
+        "direction": "lower",
+        "baseline": 40.0,
+        "goal": 30.0,
+    }
+    api.call("ida", "POST", "/pilots", json=body)
+    for value in (37.5, 33.0, 29.5):
+        it = {
+            "kpi_value": value,
+            "models": ["industry-failure:1"],
+            "datasets": ["ai4i2020:1"],
+        }
+        api.call("ida", "POST", "/pilots/line-3/iterations", json=it)
 
 
 @dataclass
@@ -174,10 +230,10 @@ def start_server(settings: Settings, params: ApiParams = FAST) -> LiveServer:
 
 
 @pytest.fixture(scope="session")
-def web_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A kiwerk home with acme, uni, their users and ``pumps``, built once."""
+def web_template(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
+    """A kiwerk home with acme, uni, industry, users, data, a model, a pilot."""
     home = tmp_path_factory.mktemp("web-template") / "home"
-    live = start_server(_settings(home))
+    live = start_server(_settings(home, data_dir))
     try:
         with httpx.Client(base_url=live.url, timeout=60) as client:
             build_world(client, live.services)
@@ -188,12 +244,12 @@ def web_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def live_server(
-    tmp_path_factory: pytest.TempPathFactory, web_template: Path
+    tmp_path_factory: pytest.TempPathFactory, web_template: Path, data_dir: Path
 ) -> Iterator[LiveServer]:
     """The dashboard served for real over a fresh copy of the template."""
     home = tmp_path_factory.mktemp("web") / "home"
     shutil.copytree(web_template, home)
-    live = start_server(_settings(home))
+    live = start_server(_settings(home, data_dir))
     yield live
     live.stop()
 

@@ -34,8 +34,8 @@ Adding a page
 
 Examples
 --------
->>> [p.url for p in PAGES][:1]
-['/ui/']
+>>> [p.url for p in PAGES][:2]
+['/ui/', '/ui/pool']
 """
 
 from kiwerk.interfaces.web._app import install

@@ -85,4 +85,19 @@ class Page:
 CHARTS = "vendor/chart.umd.min.js"
 
 #: Every page of the dashboard, in navigation order. Add new pages here.
-PAGES: tuple[Page, ...] = (Page("/", "Overview", "home.html", ("home.js",)),)
+PAGES: tuple[Page, ...] = (
+    Page("/", "Overview", "home.html", ("home.js",)),
+    Page("/pool", "Data pool", "pool.html", ("pool.js",)),
+    Page("/pool/{name}", "Dataset", "dataset.html", ("dataset.js",)),
+    Page("/audit", "Audit trail", "audit.html", ("audit.js",), min_role="owner"),
+    Page("/models", "Models", "models.html", ("models.js",)),
+    Page("/models/{name}", "Model", "model.html", (CHARTS, "charts.js", "model.js")),
+    Page("/pilots", "Pilot tracker", "pilots.html", ("pilots.js",)),
+    Page("/pilots/{name}", "Pilot", "pilot.html", (CHARTS, "charts.js", "pilot.js")),
+    Page(
+        "/readiness",
+        "Readiness check",
+        "readiness.html",
+        (CHARTS, "charts.js", "readiness.js"),
+    ),
+)
