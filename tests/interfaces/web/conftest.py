@@ -339,6 +339,8 @@ def check(page: Any, name: str) -> list[dict[str, Any]]:
     page.wait_for_load_state("networkidle")
     save_screenshot(page, name)
     violations = run_axe(page)
+    for v in violations:
+        print(f"axe {name}: {v['impact']} {v['id']} {v['nodes'][:3]}")  # noqa: T201
     critical = [v for v in violations if v["impact"] == "critical"]
     assert not critical, json.dumps(critical, indent=1)
     return violations

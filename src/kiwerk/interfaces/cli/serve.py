@@ -44,7 +44,8 @@ def serve(
     settings = get_settings()
     params = ApiParams(max_upload_bytes=max_upload_mb * 1024 * 1024)
     console.print(
-        f"kiwerk API on http://{host}:{port} (docs at /docs), home {settings.home}"
+        f"kiwerk API on http://{host}:{port} (docs at /docs, dashboard at /ui/), "
+        f"home {settings.home}"
     )
     if workers == 1:
         uvicorn.run(create_app(settings, params), host=host, port=port)

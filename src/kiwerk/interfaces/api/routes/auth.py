@@ -88,7 +88,7 @@ def close_session(
     return response
 
 
-@router.post("/logout", status_code=204, responses=problem_responses(401))
+@router.post("/logout", status_code=204, responses=problem_responses(401, 403))
 def logout(services: ServicesDep, principal: PrincipalDep) -> Response:
     """Revoke the access token of this request."""
     require_user(principal, "log out")

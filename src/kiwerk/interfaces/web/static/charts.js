@@ -60,7 +60,8 @@
       },
       options: {
         responsive: true,
-        scales: { r: { min: 0, max: 100, ticks: { stepSize: 25, backdropColor: "transparent" } } },
+        scales: { r: { min: 0, max: 100, ticks: { stepSize: 25, backdropColor: "transparent" },
+                       pointLabels: { font: { size: 13 } } } },
         plugins: { legend: { display: false } },
       },
     });

@@ -17,7 +17,7 @@
         { label: "Column", key: "name" },
         { label: "Type", key: "dtype" },
         { label: "Treatment", key: "treatment" },
-        { label: "Missing", render: (c) => `${c.nulls} (${(100 * c.null_share).toFixed(1)} %)` },
+        { label: "Missing", render: (c) => `${c.nulls} (${(100 * c.null_share).toFixed(1)}\u00a0%)` },
         { label: "Min", render: (c) => fmt(c.min) },
         { label: "Max", render: (c) => fmt(c.max) },
       ], q.columns, `Columns of version ${q.version}`);

@@ -9,6 +9,10 @@
  * kiwerk.table(columns, rows, caption)  an accessible table element.
  * kiwerk.download(blob, filename)  save a response body as a file.
  * kiwerk.params  the page's path parameters (from data-params on <main>).
+ *
+ * Whenever no API call is in flight any more, kiwerk.api adds the
+ * performance mark "kiwerk:api-idle" (the page has its data): the browser
+ * tests and benchmarks/dashboard.py wait for it.
  */
 "use strict";
 (function () {
@@ -32,7 +36,19 @@
     }
   }
 
+  let inflight = 0;
+
   async function api(path, options = {}) {
+    inflight += 1;
+    try {
+      return await request(path, options);
+    } finally {
+      inflight -= 1;
+      if (inflight === 0) setTimeout(() => { if (inflight === 0) performance.mark("kiwerk:api-idle"); }, 0);
+    }
+  }
+
+  async function request(path, options) {
     const method = (options.method || "GET").toUpperCase();
     const headers = { Accept: "application/json", ...(options.headers || {}) };
     let body = options.body;
@@ -87,7 +103,7 @@
       })));
     const empty = rows.length ? [] :
       [el("tr", {}, el("td", { colspan: columns.length, text: "Nothing yet." }))];
-    return el("div", { class: "table-wrap" },
+    return el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption || "Table" },
       el("table", {}, caption ? el("caption", { text: caption }) : null,
         el("thead", {}, head), el("tbody", {}, body, empty)));
   }
@@ -116,7 +132,7 @@
 
   function fmt(value, digits = 3) {
     if (typeof value !== "number") return value;
-    return Number.isInteger(value) ? String(value) : value.toFixed(digits);
+    return Number.isInteger(value) ? String(value) : String(Number(value.toFixed(digits)));
   }
 
   function setupSession() {

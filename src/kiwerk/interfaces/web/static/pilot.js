@@ -11,7 +11,7 @@
       el("p", {}, `Use case ${p.use_case} of ${p.organisation}. Goal KPI: ${p.kpi} [${p.unit}], ${p.direction} is better; ` +
         `baseline ${fmt(p.baseline)}, goal ${fmt(p.goal)}.`),
       el("p", { class: p.goal_reached ? "ok" : "" }, last ?
-        `Latest: ${fmt(last.kpi_value)} ${p.unit} in iteration ${last.number}, ${Math.round(100 * p.progress)} % of the way to the goal` +
+        `Latest: ${fmt(last.kpi_value)} ${p.unit} in iteration ${last.number}, ${Math.round(100 * p.progress)}\u00a0% of the way to the goal` +
         (p.goal_reached ? " — goal reached." : " — goal not yet reached.") : "No iteration recorded yet."));
     const labels = ["baseline", ...p.iterations.map((i) => `#${i.number}`)];
     const flat = (v) => labels.map(() => v);

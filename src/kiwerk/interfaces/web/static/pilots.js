@@ -14,7 +14,7 @@
         { label: "Goal", render: (p) => fmt(p.goal) },
         { label: "Latest", render: (p) => latest(p) === null ? "–" : `${fmt(latest(p))} (iteration ${p.iterations.length})` },
         { label: "Progress", render: (p) => p.progress === null ? "–" :
-          el("span", { class: p.goal_reached ? "ok" : "", text: `${Math.round(100 * p.progress)} %${p.goal_reached ? ", goal reached" : ""}` }) },
+          el("span", { class: p.goal_reached ? "ok" : "", text: `${Math.round(100 * p.progress)}\u00a0%${p.goal_reached ? ", goal reached" : ""}` }) },
       ], pilots, `Tracked pilots of ${org}`));
     } catch (error) {
       kiwerk.showError("pilots-error", error);

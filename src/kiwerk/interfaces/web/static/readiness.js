@@ -54,7 +54,7 @@
       { label: "#", render: (u) => result.ranking.indexOf(u) + 1 },
       { label: "Use case", key: "title" },
       { label: "Sector", key: "sector" },
-      { label: "Fit", render: (u) => `${Math.round(100 * u.fit)} %` },
+      { label: "Fit", render: (u) => `${Math.round(100 * u.fit)}\u00a0%` },
       { label: "Goal KPI", key: "kpi" },
       { label: "Data it needs", render: (u) => u.data.join("; ") },
       { label: "Below requirement", render: (u) => Object.entries(u.missing)
