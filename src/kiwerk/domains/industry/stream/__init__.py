@@ -5,16 +5,23 @@ from kiwerk.domains.industry.stream._broker import LocalBroker, free_port
 from kiwerk.domains.industry.stream._config import (
     AlertConfig,
     BrokerConfig,
+    GatewayConfig,
     LineConfig,
     MachineConfig,
     OpcuaSource,
     load_line_config,
     parse_line_config,
 )
+from kiwerk.domains.industry.stream._frames import (
+    decode_frame,
+    encode_frame,
+    frame_dtype,
+)
 from kiwerk.domains.industry.stream._monitor import (
     LineMonitor,
     MonitorParams,
     MonitorStats,
+    ScoreBatch,
 )
 from kiwerk.domains.industry.stream._mqtt import (
     MqttListener,
@@ -24,6 +31,11 @@ from kiwerk.domains.industry.stream._mqtt import (
 )
 from kiwerk.domains.industry.stream._pool_sink import PoolSink
 from kiwerk.domains.industry.stream._run import run_monitor, write_line_config
+from kiwerk.domains.industry.stream._scorer import (
+    ScoreBatchResult,
+    ScoreEvent,
+    StreamScorer,
+)
 from kiwerk.domains.industry.stream._simulator import (
     Fault,
     LineSimulator,
@@ -55,6 +67,7 @@ __all__ = [
     "AlertRouter",
     "BrokerConfig",
     "Fault",
+    "GatewayConfig",
     "LineConfig",
     "LineMonitor",
     "LineSimulator",
@@ -68,14 +81,21 @@ __all__ = [
     "PoolSink",
     "ReadingSink",
     "Recording",
+    "ScoreBatch",
+    "ScoreBatchResult",
+    "ScoreEvent",
     "SimulatorReport",
     "SkabFile",
     "SkabParams",
     "SkabReport",
+    "StreamScorer",
     "cmapss_recordings",
     "connect",
     "cwru_recordings",
+    "decode_frame",
+    "encode_frame",
     "evaluate_skab",
+    "frame_dtype",
     "free_port",
     "load_line_config",
     "make_alert",

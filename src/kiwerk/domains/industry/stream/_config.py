@@ -17,13 +17,26 @@ A TOML file such as::
     machine = "press-1"
     nodes = { "ns=2;s=press-1.force" = "force", "ns=2;s=press-1.temp" = "temp" }
 
+    [[gateways]]
+    topic = "line/gw-1"
+    payload = "kiwerk-frame-v1"
+    machines = ["pump-1"]
+
     [alerts]
     topic = "kiwerk/alerts"
     webhook = "http://127.0.0.1:8080/hook"
 
-An MQTT message carries one machine's whole sensor vector as JSON,
-``{"ts": <epoch seconds>, "values": [...]}`` in the order of ``sensors`` (or
-an object ``{"sensor": value}``). OPC UA nodes each carry one sensor.
+Payload formats:
+
+- ``json`` (a machine's own topic): one machine's whole sensor vector,
+  ``{"ts": <epoch seconds>, "values": [...]}`` in the order of ``sensors``
+  (or an object ``{"sensor": value}``).
+- ``kiwerk-frame-v1`` (a ``[[gateways]]`` topic): a binary frame of many
+  timestamped vectors of the gateway's ``machines`` (see
+  :mod:`kiwerk.domains.industry.stream._frames`); the fast path for
+  gateways that collect a cell of machines.
+
+OPC UA nodes each carry one sensor.
 """
 
 from __future__ import annotations
@@ -62,6 +75,15 @@ class MachineConfig:
 
 
 @dataclass(frozen=True)
+class GatewayConfig:
+    """One gateway topic carrying ``kiwerk-frame-v1`` frames of ``machines``."""
+
+    topic: str
+    machines: tuple[str, ...]
+    payload: str = "kiwerk-frame-v1"
+
+
+@dataclass(frozen=True)
 class OpcuaSource:
     """One OPC UA server: node id → sensor of one machine."""
 
@@ -88,8 +110,10 @@ class LineConfig:
     machines: tuple[MachineConfig, ...]
     opcua: tuple[OpcuaSource, ...] = ()
     alerts: AlertConfig = field(default_factory=AlertConfig)
+    gateways: tuple[GatewayConfig, ...] = ()
 
     def __post_init__(self) -> None:
+        self._check_gateways()
         names = [m.name for m in self.machines] + [s.machine for s in self.opcua]
         dup = {n for n in names if names.count(n) > 1}
         if dup:
@@ -105,6 +129,29 @@ class LineConfig:
                 "every machine must have the same number of sensors "
                 f"(found {sorted(sizes)}); run one monitor per machine type"
             )
+
+    def _check_gateways(self) -> None:
+        known = {m.name for m in self.machines}
+        own = {m.topic for m in self.machines}
+        for g in self.gateways:
+            if g.payload != "kiwerk-frame-v1":
+                raise ConfigError(
+                    f"gateway {g.topic}: unknown payload {g.payload!r} "
+                    "(expected 'kiwerk-frame-v1')"
+                )
+            if g.topic in own:
+                raise ConfigError(f"gateway topic {g.topic} is also a machine's topic")
+            unknown = sorted(set(g.machines) - known)
+            if unknown or not g.machines:
+                raise ConfigError(
+                    f"gateway {g.topic}: machines must be [[machines]] names; "
+                    f"unknown: {unknown}"
+                )
+            if len(g.machines) > 65_535:
+                raise ConfigError(f"gateway {g.topic}: more than 65,535 machines")
+        topics = [g.topic for g in self.gateways]
+        if len(set(topics)) != len(topics):
+            raise ConfigError("two gateways share one MQTT topic")
 
     @property
     def n_sensors(self) -> int:
@@ -159,6 +206,17 @@ def parse_line_config(data: dict[str, Any], source: str = "config") -> LineConfi
                 {str(k): str(v) for k, v in nodes.items()},
             )
         )
+    gateways = []
+    for i, g in enumerate(data.get("gateways", [])):
+        where = f"{source}: gateways[{i}]"
+        names = _get(g, "machines", list, where)
+        gateways.append(
+            GatewayConfig(
+                _get(g, "topic", str, where),
+                tuple(str(n) for n in names),
+                str(g.get("payload", "kiwerk-frame-v1")),
+            )
+        )
     a = data.get("alerts", {})
     alerts = AlertConfig(
         topic=a.get("topic", "kiwerk/alerts"),
@@ -168,7 +226,7 @@ def parse_line_config(data: dict[str, Any], source: str = "config") -> LineConfi
     )
     if not machines and not opcua:
         raise ConfigError(f"{source}: no [[machines]] and no [[opcua]] sources")
-    return LineConfig(broker, tuple(machines), tuple(opcua), alerts)
+    return LineConfig(broker, tuple(machines), tuple(opcua), alerts, tuple(gateways))
 
 
 def load_line_config(path: Path) -> LineConfig:
@@ -185,6 +243,7 @@ def load_line_config(path: Path) -> LineConfig:
 __all__ = [
     "AlertConfig",
     "BrokerConfig",
+    "GatewayConfig",
     "LineConfig",
     "MachineConfig",
     "OpcuaSource",
