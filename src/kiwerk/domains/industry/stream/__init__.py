@@ -8,6 +8,7 @@ from kiwerk.domains.industry.stream._config import (
     GatewayConfig,
     LineConfig,
     MachineConfig,
+    ModelConfig,
     OpcuaSource,
     load_line_config,
     parse_line_config,
@@ -17,11 +18,15 @@ from kiwerk.domains.industry.stream._frames import (
     encode_frame,
     frame_dtype,
 )
+from kiwerk.domains.industry.stream._model_scoring import (
+    ModelScorer,
+    ModelScoringParams,
+    load_stream_model,
+)
 from kiwerk.domains.industry.stream._monitor import (
     LineMonitor,
     MonitorParams,
     MonitorStats,
-    ScoreBatch,
 )
 from kiwerk.domains.industry.stream._mqtt import (
     MqttListener,
@@ -73,6 +78,9 @@ __all__ = [
     "LineSimulator",
     "LocalBroker",
     "MachineConfig",
+    "ModelConfig",
+    "ModelScorer",
+    "ModelScoringParams",
     "MonitorParams",
     "MonitorStats",
     "MqttListener",
@@ -81,7 +89,6 @@ __all__ = [
     "PoolSink",
     "ReadingSink",
     "Recording",
-    "ScoreBatch",
     "ScoreBatchResult",
     "ScoreEvent",
     "SimulatorReport",
@@ -98,6 +105,7 @@ __all__ = [
     "frame_dtype",
     "free_port",
     "load_line_config",
+    "load_stream_model",
     "make_alert",
     "make_client",
     "parse_line_config",

@@ -26,6 +26,14 @@ A TOML file such as::
     topic = "kiwerk/alerts"
     webhook = "http://127.0.0.1:8080/hook"
 
+    [model]                      # optional: the pilot's registered model
+    pilot = "industry-rul"       # or "industry-failure"
+    ref = "production"
+    every = 10
+    window = 60
+    rul_below = 30.0
+    constants = { }              # e.g. { "Type" = "M" } for industry-failure
+
 Payload formats:
 
 - ``json`` (a machine's own topic): one machine's whole sensor vector,
@@ -46,6 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kiwerk.domains.industry.stream._model_scoring import ModelScoringParams
 from kiwerk.errors import ConfigError
 
 
@@ -103,6 +112,15 @@ class AlertConfig:
 
 
 @dataclass(frozen=True)
+class ModelConfig:
+    """Which registered model to score in the stream, and how."""
+
+    pilot: str
+    ref: str = "production"
+    params: ModelScoringParams = field(default_factory=ModelScoringParams)
+
+
+@dataclass(frozen=True)
 class LineConfig:
     """A production line as kiwerk listens to it."""
 
@@ -111,6 +129,7 @@ class LineConfig:
     opcua: tuple[OpcuaSource, ...] = ()
     alerts: AlertConfig = field(default_factory=AlertConfig)
     gateways: tuple[GatewayConfig, ...] = ()
+    model: ModelConfig | None = None
 
     def __post_init__(self) -> None:
         self._check_gateways()
@@ -217,6 +236,7 @@ def parse_line_config(data: dict[str, Any], source: str = "config") -> LineConfi
                 str(g.get("payload", "kiwerk-frame-v1")),
             )
         )
+    model = _model(data["model"], f"{source}: model") if "model" in data else None
     a = data.get("alerts", {})
     alerts = AlertConfig(
         topic=a.get("topic", "kiwerk/alerts"),
@@ -226,7 +246,26 @@ def parse_line_config(data: dict[str, Any], source: str = "config") -> LineConfi
     )
     if not machines and not opcua:
         raise ConfigError(f"{source}: no [[machines]] and no [[opcua]] sources")
-    return LineConfig(broker, tuple(machines), tuple(opcua), alerts, tuple(gateways))
+    return LineConfig(
+        broker, tuple(machines), tuple(opcua), alerts, tuple(gateways), model
+    )
+
+
+def _model(m: dict[str, Any], where: str) -> ModelConfig:
+    constants = _get(m, "constants", dict, where) if "constants" in m else {}
+    try:
+        params = ModelScoringParams(
+            every=int(m.get("every", 10)),
+            window=int(m.get("window", 60)),
+            rul_below=float(m.get("rul_below", 30.0)),
+            failure_above=float(m.get("failure_above", 0.5)),
+            constants=tuple((str(k), v) for k, v in constants.items()),
+        )
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
+    return ModelConfig(
+        _get(m, "pilot", str, where), str(m.get("ref", "production")), params
+    )
 
 
 def load_line_config(path: Path) -> LineConfig:
@@ -246,6 +285,7 @@ __all__ = [
     "GatewayConfig",
     "LineConfig",
     "MachineConfig",
+    "ModelConfig",
     "OpcuaSource",
     "load_line_config",
     "parse_line_config",

@@ -6,7 +6,7 @@ parse JSON, look the topic up, check the timestamp, append; a gateway's
 binary frame is decoded and checked as arrays, :meth:`accept_block`);
 :meth:`process` then scores everything received since the last call with the
 :class:`StreamScorer` (one numpy pass per position in each machine's run) and
-runs the hooks (e.g. the registered model), and :meth:`flush` writes the
+the registered model where there is one, and :meth:`flush` writes the
 stored readings durably
 and only then acknowledges the messages they came from (at-least-once).
 Messages at or below their machine's newest timestamp are dropped as
@@ -32,27 +32,14 @@ from kiwerk.core.monitor import MeanShiftParams, MewmaParams, SensorDriftParams
 from kiwerk.domains.industry.stream._alerts import Alert, AlertRouter, make_alert
 from kiwerk.domains.industry.stream._config import LineConfig
 from kiwerk.domains.industry.stream._frames import decode_frame
-from kiwerk.domains.industry.stream._scorer import ScoreBatchResult, StreamScorer
+from kiwerk.domains.industry.stream._model_scoring import ModelScorer
+from kiwerk.domains.industry.stream._scorer import StreamScorer
 from kiwerk.domains.industry.stream._sink import ReadingSink
 from kiwerk.errors import DataFormatError
 
 log = logging.getLogger(__name__)
 Ack = Callable[[], None]
 Block = tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]
-
-
-@dataclass(frozen=True)
-class ScoreBatch:
-    """One scored batch as a monitor hook sees it (e.g. the model scorer).
-
-    ``machines``, ``ts`` and ``x`` are the batch's rows (NaN: missing);
-    ``result`` the detectors' per-row scores and events.
-    """
-
-    machines: NDArray[np.intp]
-    ts: NDArray[np.float64]
-    x: NDArray[np.float64]
-    result: ScoreBatchResult
 
 
 @dataclass(frozen=True)
@@ -122,6 +109,9 @@ class LineMonitor:
         A ``.npz`` file for the scorer's state: restored at start when it
         exists, rewritten atomically every ``params.checkpoint_interval_s``
         after a flush and on :meth:`close`.
+    model
+        The registered RUL / failure model scored on each machine's rolling
+        window; its newest prediction rides on the machine's alerts.
     """
 
     def __init__(
@@ -132,8 +122,10 @@ class LineMonitor:
         router: AlertRouter | None = None,
         clock: Callable[[], float] = time.monotonic,
         checkpoint: Path | None = None,
+        model: ModelScorer | None = None,
     ) -> None:
         self.config = config
+        self.model = model
         self.sink = sink
         self.params = params or MonitorParams()
         self.router = router or AlertRouter(publish=None, topic=None)
@@ -160,7 +152,6 @@ class LineMonitor:
         self.tokens = np.full(m, p.max_rate)
         self.refill = np.full(m, clock())
         self.stats = MonitorStats()
-        self.hooks: list[Callable[[ScoreBatch], list[Alert]]] = []
         self._rows: list[tuple[int, float, object]] = []
         self._blocks: list[Block] = []
         self._acks: list[Ack] = []
@@ -353,6 +344,12 @@ class LineMonitor:
         self.stats.scored += res.scored
         self.stats.changepoints += res.changepoints
         alerts: list[Alert] = []
+        if self.model is not None:
+            ok = np.isfinite(res.score) | np.isfinite(x).any(axis=1)
+            for alert in self.model.update(midx[ok], ts[ok], x[ok]):
+                if self.router.send(alert):
+                    self.stats.alerts += 1
+                    alerts.append(alert)
         for ev in res.events:
             if ev.kind == "sensor_drift":
                 name = str(self.names[ev.machine])
@@ -364,12 +361,6 @@ class LineMonitor:
             alerts += self._alert(
                 ev.machine, ev.ts, ev.kind, ev.score, ev.threshold, ev.contributions
             )
-        batch = ScoreBatch(midx, ts, x, res)
-        for hook in self.hooks:
-            for alert in hook(batch):
-                if self.router.send(alert):
-                    self.stats.alerts += 1
-                    alerts.append(alert)
         return alerts
 
     def _alert(
@@ -390,6 +381,8 @@ class LineMonitor:
         alert = make_alert(
             str(self.names[m]), t, kind, float(score), float(thr), sensors
         )
+        if self.model is not None:
+            alert = alert.with_prediction(self.model.prediction(m))
         if self.router.send(alert):
             self.stats.alerts += 1
             return [alert]
@@ -455,4 +448,4 @@ class LineMonitor:
         self.save_checkpoint()
 
 
-__all__ = ["LineMonitor", "MonitorParams", "MonitorStats", "ScoreBatch"]
+__all__ = ["LineMonitor", "MonitorParams", "MonitorStats"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from kiwerk.domains.industry.stream._alerts import AlertRouter
 from kiwerk.domains.industry.stream._config import LineConfig
+from kiwerk.domains.industry.stream._model_scoring import ModelScorer
 from kiwerk.domains.industry.stream._monitor import (
     LineMonitor,
     MonitorParams,
@@ -58,6 +60,20 @@ def write_line_config(config: LineConfig, path: Path) -> None:
             f'payload = "{g.payload}"',
             "machines = [" + ", ".join(f'"{n}"' for n in g.machines) + "]",
         ]
+    if config.model is not None:
+        mp = config.model.params
+        consts = ", ".join(f'"{k}" = {json.dumps(v)}' for k, v in mp.constants)
+        lines += [
+            "",
+            "[model]",
+            f'pilot = "{config.model.pilot}"',
+            f'ref = "{config.model.ref}"',
+            f"every = {mp.every}",
+            f"window = {mp.window}",
+            f"rul_below = {mp.rul_below}",
+            f"failure_above = {mp.failure_above}",
+            f"constants = {{ {consts} }}",
+        ]
     for o in config.opcua:
         nodes = ", ".join(f'"{k}" = "{v}"' for k, v in o.nodes.items())
         lines += [
@@ -87,6 +103,7 @@ def run_monitor(
     ready: threading.Event | None = None,
     on_start: Callable[[LineMonitor], None] | None = None,
     checkpoint: Path | None = None,
+    model: ModelScorer | None = None,
 ) -> MonitorStats:
     """Listen to the line, score, alert and store until ``stop`` or ``duration``.
 
@@ -97,7 +114,8 @@ def run_monitor(
     ``on_start`` receives the monitor first (to watch its counters, add
     hooks). ``checkpoint`` is the detectors' state file (restored when it
     exists, rewritten periodically and on the way out); by default
-    ``checkpoint.npz`` in a ``store`` folder.
+    ``checkpoint.npz`` in a ``store`` folder. ``model`` is the registered
+    model to score per machine (see :func:`load_stream_model`).
     """
     stop = stop or threading.Event()
     sink = ParquetSink(store) if isinstance(store, Path) else store
@@ -116,7 +134,9 @@ def run_monitor(
     )
     if checkpoint is None and isinstance(store, Path):
         checkpoint = store / "checkpoint.npz"
-    monitor = LineMonitor(config, sink, params, router, checkpoint=checkpoint)
+    monitor = LineMonitor(
+        config, sink, params, router, checkpoint=checkpoint, model=model
+    )
     if monitor.restored:
         log.info("detector state restored from %s", checkpoint)
     if on_start is not None:
