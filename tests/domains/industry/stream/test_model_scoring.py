@@ -84,27 +84,39 @@ def test_monitor_scores_the_registered_rul_model_per_machine(
     """Each engine gets RUL estimates; near its end an rul alert with interval fires."""
     runs = engines(2)
     config = line(2)
-    scorer = ModelScorer(
-        served,
-        config.machine_names(),
-        [list(SENSORS)] * 2,
-        ModelScoringParams(every=5, window=30, rul_below=15.0),
-    )
     router = AlertRouter(publish=None, topic=None, max_per_minute=1000)
-    monitor = LineMonitor(
-        config,
-        ParquetSink(tmp_path / "store"),
-        MonitorParams(detector=MewmaParams(n_fit=20, off_count=5)),
-        router,
-        model=scorer,
-    )
+
+    def start() -> LineMonitor:
+        scorer = ModelScorer(
+            served,
+            config.machine_names(),
+            [list(SENSORS)] * 2,
+            ModelScoringParams(every=5, window=30, rul_below=15.0),
+        )
+        return LineMonitor(
+            config,
+            ParquetSink(tmp_path / "store"),
+            MonitorParams(detector=MewmaParams(n_fit=20, off_count=5)),
+            router,
+            checkpoint=tmp_path / "ck.npz",
+            model=scorer,
+        )
+
+    monitor = start()
+    scorer = monitor.model
+    assert scorer is not None
     for i, run in enumerate(runs):
         for _, row in run.iterrows():
             body = {"ts": float(row["cycle"]), "values": row[SENSORS].tolist()}
             monitor.handle(f"line/e{i}", json.dumps(body).encode())
             monitor.process()
-    monitor.flush()
+    monitor.close()
     assert (scorer.count_ == [len(r) for r in runs]).all()
+    # a restarted monitor keeps the windows and cycle counts (checkpoint)
+    again = start().model
+    assert again is not None
+    assert (again.count_ == scorer.count_).all()
+    np.testing.assert_array_equal(again.latest_, scorer.latest_)
     rul = [a for a in router.delivered if a.kind == "rul"]
     assert {a.machine for a in rul} == {"e0", "e1"}
     for a in rul:

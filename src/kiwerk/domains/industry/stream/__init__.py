@@ -23,11 +23,8 @@ from kiwerk.domains.industry.stream._model_scoring import (
     ModelScoringParams,
     load_stream_model,
 )
-from kiwerk.domains.industry.stream._monitor import (
-    LineMonitor,
-    MonitorParams,
-    MonitorStats,
-)
+from kiwerk.domains.industry.stream._monitor import LineMonitor
+from kiwerk.domains.industry.stream._monitor_params import MonitorParams, MonitorStats
 from kiwerk.domains.industry.stream._mqtt import (
     MqttListener,
     connect,

@@ -1,4 +1,4 @@
-"""The compact binary payload of a gateway: many timestamped vectors per message.
+"""Payloads: the binary gateway frame, and JSON vectors as arrays.
 
 A JSON message carries one machine's vector; every message then costs the
 broker, the MQTT client and the monitor one round of per-message work, which
@@ -21,12 +21,15 @@ Python's.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import NDArray
 
 from kiwerk.errors import DataFormatError
 
 FRAME_FORMAT = "kiwerk-frame-v1"
+Block = tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]
 
 
 def frame_dtype(n_sensors: int) -> np.dtype[np.void]:
@@ -97,4 +100,54 @@ def decode_frame(
     )
 
 
-__all__ = ["FRAME_FORMAT", "decode_frame", "encode_frame", "frame_dtype"]
+def json_vectors(
+    rows: list[tuple[int, float, object]], sensors: list[list[str]], d: int
+) -> tuple[Block, NDArray[np.bool_], list[int]]:
+    """Arrays of JSON-decoded vectors ``(machine, ts, values)``.
+
+    ``values`` is a list in sensor order or an object ``{sensor: value}``.
+    Returns the kept rows as (machine, ts, values) arrays, a mask of the
+    values that were not numbers (now NaN) and the machines of rows dropped
+    for a wrong length.
+
+    Examples
+    --------
+    >>> (m, ts, x), strings, wrong = json_vectors(
+    ...     [(0, 1.0, [1, "a"]), (0, 2.0, [1])], [["p", "q"]], 2)
+    >>> x.tolist(), strings.tolist(), wrong
+    ([[1.0, nan]], [[False, True]], [0])
+    """
+    midx = np.fromiter((r[0] for r in rows), np.intp, len(rows))
+    ts = np.fromiter((r[1] for r in rows), np.float64, len(rows))
+    x = np.full((len(rows), d), np.nan)
+    keep = np.ones(len(rows), dtype=np.bool_)
+    strings = np.zeros(x.shape, dtype=np.bool_)
+    wrong = []
+    for i, (m, _, values) in enumerate(rows):
+        if isinstance(values, dict):
+            values = [values.get(s, math.nan) for s in sensors[m]]
+        if isinstance(values, np.ndarray):
+            values = values.tolist()
+        if not isinstance(values, list) or len(values) != d:
+            wrong.append(m)
+            keep[i] = False
+            continue
+        try:
+            x[i] = values
+        except (ValueError, TypeError):
+            numeric = [type(v) in (float, int) for v in values]
+            x[i] = [
+                v if ok else math.nan for v, ok in zip(values, numeric, strict=True)
+            ]
+            strings[i] = np.logical_not(numeric)
+    return (midx[keep], ts[keep], x[keep]), strings[keep], wrong
+
+
+__all__ = [
+    "FRAME_FORMAT",
+    "Block",
+    "decode_frame",
+    "encode_frame",
+    "frame_dtype",
+    "json_vectors",
+]

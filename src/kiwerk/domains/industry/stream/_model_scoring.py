@@ -9,6 +9,11 @@ every ``every`` new readings, asks the served model for its prediction:
   machine, ``cycle`` counts the machine's readings);
 - ``industry-failure`` (AI4I): the failure probability of the newest reading.
 
+The windows and counters are checkpointed with the detectors (see
+:meth:`LineMonitor.save_checkpoint`), so a restarted monitor keeps counting
+cycles; a monitor started in the middle of an engine's life counts from its
+own start, which the RUL model reads as a young engine.
+
 The model's input columns are the machines' sensor names plus fixed
 ``constants`` (e.g. the AI4I product ``Type``); a column neither provides is
 a configuration error. The newest prediction rides along on every alert of
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,7 +36,7 @@ from kiwerk.core.models import ModelRegistry
 from kiwerk.core.pipeline import DomainPipeline
 from kiwerk.core.serving import ServedModel
 from kiwerk.domains.industry.stream._alerts import Alert, make_alert
-from kiwerk.errors import ConfigError, NotFound
+from kiwerk.errors import ConfigError, DataFormatError, NotFound
 
 log = logging.getLogger(__name__)
 KINDS = {"industry-rul": "rul", "industry-failure": "failure_risk"}
@@ -178,6 +184,25 @@ class ModelScorer:
         ts = float(self.ts_[m])
         alert = make_alert(self.names[m], ts, self.kind, value, limit, sensors)
         return alert.with_prediction(self.prediction(m))
+
+    def state(self) -> dict[str, NDArray[Any]]:
+        """The rolling windows, counters and newest predictions (to checkpoint)."""
+        return {k: v for k, v in vars(self).items() if k.endswith("_")}
+
+    def load_state(self, state: dict[str, NDArray[Any]], where: str = "state") -> None:
+        """Take the arrays of :meth:`state` from a scorer of the same layout.
+
+        Raises
+        ------
+        DataFormatError
+            When an array is missing or has another shape.
+        """
+        for name, value in self.state().items():
+            if name not in state or state[name].shape != value.shape:
+                raise DataFormatError(
+                    f"{where}: model state {name} missing or reshaped"
+                )
+            setattr(self, name, np.array(state[name], dtype=value.dtype))
 
     def prediction(self, m: int) -> tuple[tuple[str, float], ...]:
         """The machine's newest prediction as (name, value) pairs (empty: none)."""

@@ -6,9 +6,8 @@ parse JSON, look the topic up, check the timestamp, append; a gateway's
 binary frame is decoded and checked as arrays, :meth:`accept_block`);
 :meth:`process` then scores everything received since the last call with the
 :class:`StreamScorer` (one numpy pass per position in each machine's run) and
-the registered model where there is one, and :meth:`flush` writes the
-stored readings durably
-and only then acknowledges the messages they came from (at-least-once).
+the registered model where there is one, and :meth:`flush` writes the stored
+readings durably and only then acknowledges their messages (at-least-once).
 Messages at or below their machine's newest timestamp are dropped as
 duplicates or out-of-order readings, so a redelivery never stores twice.
 """
@@ -19,75 +18,28 @@ import json
 import logging
 import math
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-from kiwerk.core.monitor import MeanShiftParams, MewmaParams, SensorDriftParams
 from kiwerk.domains.industry.stream._alerts import Alert, AlertRouter, make_alert
 from kiwerk.domains.industry.stream._config import LineConfig
-from kiwerk.domains.industry.stream._frames import decode_frame
+from kiwerk.domains.industry.stream._frames import Block, decode_frame, json_vectors
 from kiwerk.domains.industry.stream._model_scoring import ModelScorer
-from kiwerk.domains.industry.stream._scorer import StreamScorer
-from kiwerk.domains.industry.stream._sink import ReadingSink
+from kiwerk.domains.industry.stream._monitor_params import MonitorParams, MonitorStats
+from kiwerk.domains.industry.stream._scorer import (
+    StreamScorer,
+    load_arrays,
+    save_arrays,
+)
+from kiwerk.domains.industry.stream._sink import ReadingSink, long_table
 from kiwerk.errors import DataFormatError
 
 log = logging.getLogger(__name__)
 Ack = Callable[[], None]
-Block = tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]
-
-
-@dataclass(frozen=True)
-class MonitorParams:
-    """Settings of :class:`LineMonitor`.
-
-    Attributes
-    ----------
-    detector, drift, shift
-        The anomaly, sensor-drift and change-point detectors' settings.
-    batch_rows
-        Readings per stored batch.
-    flush_interval_s
-        Longest time readings wait before they are stored and acknowledged.
-    max_rate
-        Messages per second one machine may send (a token bucket of one
-        second's burst); the excess of a flood is dropped and counted.
-    top_sensors
-        Sensors named in an alert.
-    checkpoint_interval_s
-        Least time between two checkpoints of the detectors' state.
-    """
-
-    detector: MewmaParams = field(
-        default_factory=lambda: MewmaParams(n_fit=200, off_count=10, shrinkage=0.3)
-    )
-    drift: SensorDriftParams = field(default_factory=SensorDriftParams)
-    shift: MeanShiftParams = field(default_factory=lambda: MeanShiftParams(n_fit=200))
-    batch_rows: int = 100_000
-    flush_interval_s: float = 0.5
-    max_rate: float = 1000.0
-    top_sensors: int = 3
-    checkpoint_interval_s: float = 5.0
-
-
-@dataclass
-class MonitorStats:
-    """Counters of one monitor run."""
-
-    received: int = 0
-    accepted: int = 0
-    stored_readings: int = 0
-    scored: int = 0
-    batches: int = 0
-    dropped: Counter[str] = field(default_factory=Counter)
-    alerts: int = 0
-    recalibrations: list[tuple[str, str, float, float]] = field(default_factory=list)
-    changepoints: int = 0
 
 
 class LineMonitor:
@@ -147,6 +99,10 @@ class LineMonitor:
         self.scorer = StreamScorer(m, d, p.detector, p.drift, p.shift)
         self.checkpoint = checkpoint
         self.restored = checkpoint is not None and self.scorer.restore(checkpoint)
+        if model is not None and checkpoint is not None:
+            state = load_arrays(self._model_checkpoint(checkpoint))
+            if state is not None:
+                model.load_state(state, str(self._model_checkpoint(checkpoint)))
         marks = sink.high_water_marks()
         self.hwm = np.array([marks.get(n, -math.inf) for n in names], np.float64)
         self.tokens = np.full(m, p.max_rate)
@@ -286,32 +242,14 @@ class LineMonitor:
 
     # -- the vectorised path -----------------------------------------------
     def _matrix(self) -> tuple[Block, NDArray[np.bool_]]:
-        rows = self._rows
-        self._rows = []
-        midx = np.fromiter((r[0] for r in rows), np.intp, len(rows))
-        ts = np.fromiter((r[1] for r in rows), np.float64, len(rows))
-        x = np.full((len(rows), self.d), np.nan)
-        keep = np.ones(len(rows), dtype=np.bool_)
-        strings = np.zeros(x.shape, dtype=np.bool_)
-        for i, (m, _, values) in enumerate(rows):
-            if isinstance(values, dict):
-                values = [values.get(s, math.nan) for s in self.sensors[m]]
-            if isinstance(values, np.ndarray):
-                values = values.tolist()
-            if not isinstance(values, list) or len(values) != self.d:
-                self._drop("wrong_length", str(self.names[m]))
-                keep[i] = False
-                continue
-            try:
-                x[i] = values
-            except (ValueError, TypeError):
-                numeric = [type(v) in (float, int) for v in values]
-                x[i] = [
-                    v if ok else math.nan for v, ok in zip(values, numeric, strict=True)
-                ]
-                strings[i] = np.logical_not(numeric)
-                self._drop("not_a_number", str(self.names[m]), int(strings[i].sum()))
-        return (midx[keep], ts[keep], x[keep]), strings[keep]
+        rows, self._rows = self._rows, []
+        block, strings, wrong = json_vectors(rows, self.sensors, self.d)
+        for m in wrong:
+            self._drop("wrong_length", str(self.names[m]))
+        for k in np.flatnonzero(strings.any(axis=1)):
+            where = str(self.names[block[0][k]])
+            self._drop("not_a_number", where, int(strings[k].sum()))
+        return block, strings
 
     def process(self) -> list[Alert]:
         """Score and buffer every message handled since the last call."""
@@ -404,21 +342,8 @@ class LineMonitor:
             midx = np.concatenate([b[0] for b in self._buf])
             ts = np.concatenate([b[1] for b in self._buf])
             x = np.concatenate([b[2] for b in self._buf])
-            rows, cols = np.nonzero(np.isfinite(x))
-            machines = pa.DictionaryArray.from_arrays(
-                pa.array(midx[rows].astype(np.int32)), self._dictionary
-            )
-            codes = self._sensor_codes[midx[rows], cols]
-            sensors = pa.DictionaryArray.from_arrays(
-                pa.array(codes), self._sensor_names
-            )
-            table = pa.table(
-                {
-                    "machine": machines,
-                    "sensor": sensors,
-                    "ts": pa.array(ts[rows]),
-                    "value": pa.array(x[rows, cols]),
-                }
+            table = long_table(
+                midx, ts, x, self._dictionary, self._sensor_names, self._sensor_codes
             )
             self.sink.write(table)
             self.stats.stored_readings += table.num_rows
@@ -436,10 +361,24 @@ class LineMonitor:
         ):
             self.save_checkpoint()
 
+    @staticmethod
+    def _model_checkpoint(path: Path) -> Path:
+        return path.with_name(path.stem + ".model.npz")
+
     def save_checkpoint(self) -> None:
-        """Write the scorer's state to :attr:`checkpoint` now (atomic)."""
+        """Write the scorers' state to :attr:`checkpoint` now (atomic).
+
+        The detectors go to the checkpoint file, the registered model's
+        windows beside it (``<name>.model.npz``). After a crash the monitor
+        resumes from the last checkpoint: readings stored after it are not
+        scored again (they are de-duplicated), so the detectors miss at most
+        ``checkpoint_interval_s`` of points.
+        """
         if self.checkpoint is not None:
             self.scorer.save(self.checkpoint)
+            if self.model is not None:
+                path = self._model_checkpoint(self.checkpoint)
+                save_arrays(path, self.model.state())
             self._last_checkpoint = self.clock()
 
     def close(self) -> None:
@@ -448,4 +387,4 @@ class LineMonitor:
         self.save_checkpoint()
 
 
-__all__ = ["LineMonitor", "MonitorParams", "MonitorStats"]
+__all__ = ["LineMonitor"]

@@ -12,11 +12,8 @@ from pathlib import Path
 from kiwerk.domains.industry.stream._alerts import AlertRouter
 from kiwerk.domains.industry.stream._config import LineConfig
 from kiwerk.domains.industry.stream._model_scoring import ModelScorer
-from kiwerk.domains.industry.stream._monitor import (
-    LineMonitor,
-    MonitorParams,
-    MonitorStats,
-)
+from kiwerk.domains.industry.stream._monitor import LineMonitor
+from kiwerk.domains.industry.stream._monitor_params import MonitorParams, MonitorStats
 from kiwerk.domains.industry.stream._mqtt import MqttListener
 from kiwerk.domains.industry.stream._sink import ParquetSink, ReadingSink
 

@@ -252,24 +252,42 @@ class StreamScorer:
 
     def save(self, path: Path) -> None:
         """Checkpoint the state to ``path`` atomically (``.npz``)."""
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **self.state())  # type: ignore[arg-type]
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        save_arrays(path, self.state())
 
     def restore(self, path: Path) -> bool:
         """Load a checkpoint written by :meth:`save`; False when there is none."""
-        if not path.exists():
+        state = load_arrays(path)
+        if state is None:
             return False
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                state = {k: data[k] for k in data.files}
-        except (OSError, ValueError) as exc:
-            raise DataFormatError(f"{path}: not a scorer checkpoint: {exc}") from exc
         self.load_state(state, str(path))
         return True
+
+
+def save_arrays(path: Path, arrays: dict[str, NDArray[Any]]) -> None:
+    """Write arrays to an ``.npz`` file atomically (temporary file, fsync, rename)."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        np.savez(fh, **arrays)  # type: ignore[arg-type]
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def load_arrays(path: Path) -> dict[str, NDArray[Any]] | None:
+    """The arrays of an ``.npz`` checkpoint, or ``None`` when there is none.
+
+    Raises
+    ------
+    DataFormatError
+        When the file is not a readable ``.npz`` file.
+    """
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except (OSError, ValueError) as exc:
+        raise DataFormatError(f"{path}: not a scorer checkpoint: {exc}") from exc
 
 
 def _rank_within(machines: NDArray[np.intp]) -> NDArray[np.intp]:
@@ -288,4 +306,6 @@ __all__ = [
     "ScoreBatchResult",
     "ScoreEvent",
     "StreamScorer",
+    "load_arrays",
+    "save_arrays",
 ]
