@@ -2,17 +2,21 @@
 
 Usage::
 
-    python benchmarks/stream.py [--seconds 60] [--machines 500] [--publishers 2]
+    python benchmarks/stream.py [--seconds 60] [--machines 500] [--speed 30]
+        [--gateway-size 50] [--publishers 1]
 
-Throughput: ``--machines`` C-MAPSS engines × 20 sensors, one JSON message per
-machine vector, published as fast as ``--publishers`` simulator processes can
-(QoS 1) to a local mosquitto; the monitor (this process) scores every vector
-with the vectorised MEWMA T², drift and change-point detectors and stores it
-in Parquet batches, acknowledging after each durable write. Readings per second
-are counted over the run after a warm-up. Baseline in the same run: river's
-HalfSpaceTrees scoring (``score_one`` + ``learn_one``) the same vectors in a
-bare loop. Latency: 50 machines × 20 sensors at 10 ticks/s (10,000 readings/s),
-a sudden fault injected on every machine at staggered ticks; latency is the
+Throughput: ``--machines`` C-MAPSS engines × 20 sensors published at
+``--speed`` ticks per second (QoS 1) to a local mosquitto by ``--publishers``
+simulator processes, as binary ``kiwerk-frame-v1`` frames of
+``--gateway-size`` machines per message (``--gateway-size 0``: one JSON
+message per machine vector, the earlier path); the monitor (this process)
+scores every vector with the vectorised MEWMA T², drift and change-point
+detectors and stores it in Parquet batches, acknowledging after each durable
+write. Readings per second are counted over the run after a warm-up. Baseline
+in the same run: river's HalfSpaceTrees scoring (``score_one`` +
+``learn_one``) the same vectors in a bare loop. Latency: 50 machines × 20
+sensors at 10 ticks/s (10,000 readings/s), in the same payload format, a
+sudden fault injected on every machine at staggered ticks; latency is the
 time from the faulty message's publish to the alert's arrival on the MQTT alert
 topic. Writes benchmarks/results/stream.json.
 """
@@ -48,6 +52,7 @@ from kiwerk.domains.industry.stream import (
     ParquetSink,
     cmapss_recordings,
     connect,
+    encode_frame,
     make_client,
     run_monitor,
 )
@@ -63,19 +68,30 @@ def _publish(kw: dict[str, Any], out: Any) -> None:
         BrokerConfig("127.0.0.1", kw["port"], f"sim-{kw['lo']}"),
         speed=kw["speed"],
         faults=faults,
+        gateway_size=kw["gateway_size"],
     )
     report = sim.run(duration=kw["seconds"])
     sent = {recs[i].machine: t for i, t in report.fault_sent.items()}
-    out.put({"messages": report.messages, "elapsed": report.elapsed_s, "faults": sent})
+    out.put(
+        {
+            "messages": report.messages,
+            "vectors": report.vectors,
+            "elapsed": report.elapsed_s,
+            "faults": sent,
+        }
+    )
 
 
-def _line(data: Path, n: int, port: int) -> LineConfig:
+def _line(data: Path, n: int, port: int, gateway_size: int) -> LineConfig:
     recs = cmapss_recordings(data, n_machines=n)
-    base = LineSimulator(recs, BrokerConfig("127.0.0.1", port, "x")).line_config()
+    base = LineSimulator(
+        recs, BrokerConfig("127.0.0.1", port, "x"), gateway_size=gateway_size
+    ).line_config()
     return LineConfig(
         base.broker,
         base.machines,
         alerts=AlertConfig(min_interval_s=60, max_per_minute=10_000),
+        gateways=base.gateways,
     )
 
 
@@ -91,9 +107,10 @@ def throughput(
     publishers: int,
     store: Path,
     speed: float,
+    gateway_size: int,
 ) -> dict[str, float]:
     """Readings per second scored and stored while the simulators publish."""
-    config = _line(data, n, port)
+    config = _line(data, n, port, gateway_size)
     params = MonitorParams(detector=MewmaParams(n_fit=60, off_count=10, shrinkage=0.3))
     box: list[LineMonitor] = []
     stop, ready = threading.Event(), threading.Event()
@@ -119,6 +136,7 @@ def throughput(
                     port=port,
                     speed=speed,
                     seconds=seconds,
+                    gateway_size=gateway_size,
                 ),
                 q,
             ),
@@ -135,7 +153,7 @@ def throughput(
         samples.append(
             (time.monotonic(), m.stats.scored, m.stats.stored_readings, _rss_mib())
         )
-    published = sum(q.get(timeout=120)["messages"] for _ in procs)
+    published = sum(q.get(timeout=120)["vectors"] for _ in procs)
     for p in procs:
         p.join()
     stop.set()
@@ -153,7 +171,9 @@ def throughput(
     }
 
 
-def drain(data: Path, port: int, n: int, store: Path, seconds: float) -> float:
+def drain(
+    data: Path, port: int, n: int, store: Path, seconds: float, gateway_size: int
+) -> float:
     """Readings per second the monitor works off a backlog, the simulator idle.
 
     The simulator first publishes for ``seconds`` while the monitor is away
@@ -161,7 +181,7 @@ def drain(data: Path, port: int, n: int, store: Path, seconds: float) -> float:
     drains for up to ``seconds``: its capacity without the simulator competing
     for this machine's two cores.
     """
-    config = _line(data, n, port)
+    config = _line(data, n, port, gateway_size)
     params = MonitorParams(detector=MewmaParams(n_fit=60, off_count=10, shrinkage=0.3))
     monitor = LineMonitor(
         config,
@@ -184,12 +204,14 @@ def drain(data: Path, port: int, n: int, store: Path, seconds: float) -> float:
         "lo": 0,
         "hi": n,
         "port": port,
-        "speed": 0,
-        "seconds": seconds,
+        # frames flat out would queue gigabytes in the broker: 40 ticks/s, 10 s
+        "speed": 40 if gateway_size else 0,
+        "seconds": min(seconds, 10.0) if gateway_size else seconds,
+        "gateway_size": gateway_size,
     }
     p = ctx.Process(target=_publish, args=(kw, q))
     p.start()
-    published = q.get(timeout=seconds + 120)["messages"]
+    published = q.get(timeout=seconds + 120)["messages"]  # the messages to drain
     p.join()
     listener = MqttListener(
         config.broker, list(config.broker.subscribe), monitor.handle
@@ -205,19 +227,30 @@ def drain(data: Path, port: int, n: int, store: Path, seconds: float) -> float:
     return monitor.stats.scored * len(config.machines[0].sensors) / elapsed
 
 
-def core(data: Path, n: int, ticks: int = 100) -> float:
-    """The monitor without the network: JSON messages in, scored and stored."""
-    config = _line(data, n, 1)
+def core(data: Path, n: int, gateway_size: int, ticks: int = 100) -> float:
+    """The monitor without the network: messages in, scored and stored."""
+    config = _line(data, n, 1, gateway_size)
     recs = cmapss_recordings(data, n_machines=n)
     sim = LineSimulator(recs, BrokerConfig("127.0.0.1", 1, "x"))
-    msgs = [
-        (
-            config.machines[i].topic,
-            json.dumps({"ts": 1.7e9 + t, "values": sim.row(i, t).tolist()}).encode(),
-        )
-        for t in range(ticks)
-        for i in range(n)
-    ]
+    msgs: list[tuple[str, bytes]] = []
+    for t in range(ticks):
+        x = np.vstack([sim.row(i, t) for i in range(n)])
+        if gateway_size:
+            for g, lo in zip(config.gateways, range(0, n, gateway_size), strict=True):
+                k = len(g.machines)
+                payload = encode_frame(
+                    np.arange(k), np.full(k, 1.7e9 + t), x[lo : lo + k]
+                )
+                msgs.append((g.topic, payload))
+        else:
+            msgs += [
+                (
+                    config.machines[i].topic,
+                    json.dumps({"ts": 1.7e9 + t, "values": x[i].tolist()}).encode(),
+                )
+                for i in range(n)
+            ]
+    per_tick = len(msgs) // ticks
     params = MonitorParams(detector=MewmaParams(n_fit=60, off_count=10, shrinkage=0.3))
     with tempfile.TemporaryDirectory() as tmp:
         monitor = LineMonitor(
@@ -227,13 +260,13 @@ def core(data: Path, n: int, ticks: int = 100) -> float:
             AlertRouter(publish=None, topic=None),
         )
         start = time.perf_counter()
-        for k in range(0, len(msgs), n):
-            for topic, payload in msgs[k : k + n]:
+        for k in range(0, len(msgs), per_tick):
+            for topic, payload in msgs[k : k + per_tick]:
                 monitor.handle(topic, payload)
             monitor.process()
         monitor.flush()
         elapsed = time.perf_counter() - start
-    return len(msgs) * len(recs[0].sensors) / elapsed
+    return ticks * n * len(recs[0].sensors) / elapsed
 
 
 def baseline(data: Path, n_vectors: int = 10_000) -> float:
@@ -256,10 +289,12 @@ def baseline(data: Path, n_vectors: int = 10_000) -> float:
     return float(len(rows) * x.shape[1] / (time.perf_counter() - start))
 
 
-def latency(data: Path, port: int, store: Path, seconds: float = 15.0) -> list[float]:
+def latency(
+    data: Path, port: int, store: Path, gateway_size: int, seconds: float = 15.0
+) -> list[float]:
     """Publish-to-alert latencies (ms) at 50 machines × 20 sensors × 10 ticks/s."""
     n = 50
-    config = _line(data, n, port)
+    config = _line(data, n, port, min(gateway_size, n))
     params = MonitorParams(
         detector=MewmaParams(n_fit=60, off_count=10, shrinkage=0.3),
         flush_interval_s=0.5,
@@ -296,6 +331,7 @@ def latency(data: Path, port: int, store: Path, seconds: float = 15.0) -> list[f
                 speed=10.0,
                 seconds=seconds,
                 faults=faults,
+                gateway_size=min(gateway_size, n),
             ),
             q,
         ),
@@ -324,16 +360,25 @@ def main() -> None:
     parser.add_argument(
         "--speed",
         type=float,
-        default=10.0,
-        help="ticks per second (one message per machine each); 0 = flat out",
+        default=30.0,
+        help="ticks per second (one vector per machine each); 0 = flat out",
+    )
+    parser.add_argument(
+        "--gateway-size",
+        type=int,
+        default=50,
+        help="machines per kiwerk-frame-v1 message; 0 = one JSON message each",
     )
     args = parser.parse_args()
+    g = args.gateway_size
     print(f"machine: {machine()} (shared with other jobs: timings are noisy)")
     base = baseline(args.data)
     print(f"baseline river HalfSpaceTrees bare loop: {base:,.0f} readings/s")
-    inproc = core(args.data, args.machines)
+    inproc = core(args.data, args.machines, g)
+    fmt = f"kiwerk-frame-v1, {g} machines per message" if g else "JSON per vector"
+    print(f"payload: {fmt}")
     print(
-        f"monitor core without the network (JSON → scored → Parquet): "
+        f"monitor core without the network (decode → scored → Parquet): "
         f"{inproc:,.0f} readings/s"
     )
     with tempfile.TemporaryDirectory() as tmp:
@@ -347,12 +392,13 @@ def main() -> None:
                 args.publishers,
                 root / "store",
                 args.speed,
+                g,
             )
         with LocalBroker(root / "broker2") as broker:
-            lat = latency(args.data, broker.port, root / "store2")
+            lat = latency(args.data, broker.port, root / "store2", g)
         with LocalBroker(root / "broker3") as broker:
             drained = drain(
-                args.data, broker.port, args.machines, root / "store3", args.seconds
+                args.data, broker.port, args.machines, root / "store3", args.seconds, g
             )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
@@ -397,6 +443,9 @@ def main() -> None:
             "latency_faults": len(lat),
             "machines": args.machines,
             "seconds": args.seconds,
+            "speed_ticks_per_s": args.speed,
+            "gateway_size": g,
+            "payload": fmt,
         },
     )
     print(f"wrote {path}")

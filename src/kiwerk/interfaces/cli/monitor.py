@@ -14,7 +14,14 @@ from rich.console import Console
 from rich.table import Table
 
 from kiwerk.core.data import Pool
-from kiwerk.domains.industry.stream import PoolSink, load_line_config, run_monitor
+from kiwerk.domains.industry.stream import (
+    LineConfig,
+    ModelScorer,
+    PoolSink,
+    load_line_config,
+    load_stream_model,
+    run_monitor,
+)
 from kiwerk.errors import ConfigError
 from kiwerk.settings import get_settings
 
@@ -22,6 +29,30 @@ app = typer.Typer(
     help="Live machine monitoring over MQTT and OPC UA.", no_args_is_help=True
 )
 console = Console()
+
+
+def _model_scorer(line: LineConfig) -> ModelScorer | None:
+    """The line's registered model (``[model]``), if the registry has it."""
+    if line.model is None:
+        return None
+    from kiwerk.interfaces.cli.pilots import model_registry, pilot_catalog
+
+    pilot = pilot_catalog().get(line.model.pilot)
+    served = load_stream_model(pilot, model_registry(get_settings()), line.model.ref)
+    if served is None:
+        console.print(
+            f"no {line.model.ref} version of {line.model.pilot} in the registry:"
+            " detectors only"
+        )
+        return None
+    console.print(f"scoring {line.model.pilot} v{served.record.version} per machine")
+    return ModelScorer(
+        served,
+        line.machine_names(),
+        [list(m.sensors) for m in line.machines]
+        + [list(s.nodes.values()) for s in line.opcua],
+        line.model.params,
+    )
 
 
 @app.command("run")
@@ -41,6 +72,10 @@ def run(
     ),
     org: Annotated[
         str | None, typer.Option(help="Organisation owning a new pool dataset.")
+    ] = None,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(help="Detector state file (default: STORE/checkpoint.npz)."),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
@@ -69,8 +104,17 @@ def run(
         sink = PoolSink(
             the_pool, dataset, actor=settings.user, org=org, state_dir=store
         )
+    store.mkdir(parents=True, exist_ok=True)
+    model = _model_scorer(line)
     try:
-        stats = run_monitor(line, sink, duration=duration, stop=stop)
+        stats = run_monitor(
+            line,
+            sink,
+            duration=duration,
+            stop=stop,
+            checkpoint=checkpoint or store / "checkpoint.npz",
+            model=model,
+        )
     except KeyboardInterrupt:  # pragma: no cover - interactive
         return
     table = Table(title="monitor run")

@@ -64,6 +64,13 @@ def line(
     write_config: Annotated[
         Path | None, typer.Option(help="Write the monitor's line config here.")
     ] = None,
+    gateway_size: Annotated[
+        int,
+        typer.Option(
+            help="Machines per gateway frame (binary kiwerk-frame-v1 on "
+            "line/gw-<k>); 0 = one JSON message per machine."
+        ),
+    ] = 0,
 ) -> None:
     """Replay C-MAPSS engines, SKAB runs or CWRU bearings as live machines."""
     logging.basicConfig(level=logging.WARNING)
@@ -88,12 +95,14 @@ def line(
             BrokerConfig(host, port, "kiwerk-simulator"),
             speed=speed,
             faults=faults,
+            gateway_size=gateway_size,
         )
         if write_config is not None:
             write_line_config(sim.line_config(), write_config)
             console.print(f"line config for the monitor: {write_config}")
+        where = "line/gw-<k> (frames)" if gateway_size else "line/<machine>"
         console.print(
-            f"{len(recs)} {source} machines → mqtt://{host}:{port}/line/<machine>"
+            f"{len(recs)} {source} machines → mqtt://{host}:{port}/{where}"
             f" at {speed or 'max'}× speed"
         )
         if delay > 0:

@@ -5,17 +5,26 @@ from kiwerk.domains.industry.stream._broker import LocalBroker, free_port
 from kiwerk.domains.industry.stream._config import (
     AlertConfig,
     BrokerConfig,
+    GatewayConfig,
     LineConfig,
     MachineConfig,
+    ModelConfig,
     OpcuaSource,
     load_line_config,
     parse_line_config,
 )
-from kiwerk.domains.industry.stream._monitor import (
-    LineMonitor,
-    MonitorParams,
-    MonitorStats,
+from kiwerk.domains.industry.stream._frames import (
+    decode_frame,
+    encode_frame,
+    frame_dtype,
 )
+from kiwerk.domains.industry.stream._model_scoring import (
+    ModelScorer,
+    ModelScoringParams,
+    load_stream_model,
+)
+from kiwerk.domains.industry.stream._monitor import LineMonitor
+from kiwerk.domains.industry.stream._monitor_params import MonitorParams, MonitorStats
 from kiwerk.domains.industry.stream._mqtt import (
     MqttListener,
     connect,
@@ -24,6 +33,11 @@ from kiwerk.domains.industry.stream._mqtt import (
 )
 from kiwerk.domains.industry.stream._pool_sink import PoolSink
 from kiwerk.domains.industry.stream._run import run_monitor, write_line_config
+from kiwerk.domains.industry.stream._scorer import (
+    ScoreBatchResult,
+    ScoreEvent,
+    StreamScorer,
+)
 from kiwerk.domains.industry.stream._simulator import (
     Fault,
     LineSimulator,
@@ -55,11 +69,15 @@ __all__ = [
     "AlertRouter",
     "BrokerConfig",
     "Fault",
+    "GatewayConfig",
     "LineConfig",
     "LineMonitor",
     "LineSimulator",
     "LocalBroker",
     "MachineConfig",
+    "ModelConfig",
+    "ModelScorer",
+    "ModelScoringParams",
     "MonitorParams",
     "MonitorStats",
     "MqttListener",
@@ -68,16 +86,23 @@ __all__ = [
     "PoolSink",
     "ReadingSink",
     "Recording",
+    "ScoreBatchResult",
+    "ScoreEvent",
     "SimulatorReport",
     "SkabFile",
     "SkabParams",
     "SkabReport",
+    "StreamScorer",
     "cmapss_recordings",
     "connect",
     "cwru_recordings",
+    "decode_frame",
+    "encode_frame",
     "evaluate_skab",
+    "frame_dtype",
     "free_port",
     "load_line_config",
+    "load_stream_model",
     "make_alert",
     "make_client",
     "parse_line_config",

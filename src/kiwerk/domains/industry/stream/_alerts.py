@@ -18,7 +18,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import httpx
 
@@ -29,6 +29,10 @@ ACTIONS = {
     "plan maintenance if it persists.",
     "sensor_drift": "Recalibrate or replace sensor {sensors} on {machine}; "
     "its baseline was re-estimated automatically.",
+    "rul": "Plan maintenance of {machine} before its remaining useful life runs "
+    "out; degradation is driven by {sensors}.",
+    "failure_risk": "Stop or inspect {machine}: the failure model's risk is high, "
+    "driven by {sensors}.",
 }
 
 
@@ -43,13 +47,19 @@ class Alert:
     time
         The reading's timestamp (epoch seconds).
     kind
-        ``anomaly`` (the machine left its normal state) or ``sensor_drift``.
+        ``anomaly`` (the machine left its normal state), ``sensor_drift``,
+        ``rul`` (the registered RUL model's interval fell below its limit) or
+        ``failure_risk`` (the registered failure model's probability rose).
     score, threshold
-        The detector's statistic and its control limit.
+        The detector's statistic (or the model's value) and its limit.
     sensors
         The sensors that drove it with their share of the score, largest first.
     action
         What an engineer should do.
+    prediction
+        The registered model's newest prediction for the machine, e.g.
+        ``rul``, ``rul_lower``, ``rul_upper`` (the 90 % interval) and
+        ``model_version``; empty without a model.
     """
 
     machine: str
@@ -59,12 +69,18 @@ class Alert:
     threshold: float
     sensors: tuple[tuple[str, float], ...]
     action: str
+    prediction: tuple[tuple[str, float], ...] = ()
 
     def to_json(self) -> str:
         """The alert as a JSON object."""
         body = asdict(self)
         body["sensors"] = [{"sensor": s, "share": round(v, 4)} for s, v in self.sensors]
+        body["prediction"] = dict(self.prediction)
         return json.dumps(body)
+
+    def with_prediction(self, prediction: tuple[tuple[str, float], ...]) -> Alert:
+        """The same alert carrying a model's prediction."""
+        return replace(self, prediction=prediction)
 
 
 def make_alert(
@@ -183,13 +199,14 @@ class AlertRouter:
         if len(self.delivered) > 1000:
             del self.delivered[:500]  # bounded memory in a long run
         log.warning(
-            "ALERT %s %s at %.3f score %.2f > %.2f, sensors %s: %s",
+            "ALERT %s %s at %.3f score %.2f vs %.2f, sensors %s%s: %s",
             alert.kind,
             alert.machine,
             alert.time,
             alert.score,
             alert.threshold,
             ", ".join(f"{s} ({v:.0%})" for s, v in alert.sensors),
+            "".join(f", {k} {v:g}" for k, v in alert.prediction),
             alert.action,
         )
         if self.publish is not None and self.topic:

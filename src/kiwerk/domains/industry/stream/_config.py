@@ -17,13 +17,34 @@ A TOML file such as::
     machine = "press-1"
     nodes = { "ns=2;s=press-1.force" = "force", "ns=2;s=press-1.temp" = "temp" }
 
+    [[gateways]]
+    topic = "line/gw-1"
+    payload = "kiwerk-frame-v1"
+    machines = ["pump-1"]
+
     [alerts]
     topic = "kiwerk/alerts"
     webhook = "http://127.0.0.1:8080/hook"
 
-An MQTT message carries one machine's whole sensor vector as JSON,
-``{"ts": <epoch seconds>, "values": [...]}`` in the order of ``sensors`` (or
-an object ``{"sensor": value}``). OPC UA nodes each carry one sensor.
+    [model]                      # optional: the pilot's registered model
+    pilot = "industry-rul"       # or "industry-failure"
+    ref = "production"
+    every = 10
+    window = 60
+    rul_below = 30.0
+    constants = { }              # e.g. { "Type" = "M" } for industry-failure
+
+Payload formats:
+
+- ``json`` (a machine's own topic): one machine's whole sensor vector,
+  ``{"ts": <epoch seconds>, "values": [...]}`` in the order of ``sensors``
+  (or an object ``{"sensor": value}``).
+- ``kiwerk-frame-v1`` (a ``[[gateways]]`` topic): a binary frame of many
+  timestamped vectors of the gateway's ``machines`` (see
+  :mod:`kiwerk.domains.industry.stream._frames`); the fast path for
+  gateways that collect a cell of machines.
+
+OPC UA nodes each carry one sensor.
 """
 
 from __future__ import annotations
@@ -33,6 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kiwerk.domains.industry.stream._model_scoring import ModelScoringParams
 from kiwerk.errors import ConfigError
 
 
@@ -62,6 +84,15 @@ class MachineConfig:
 
 
 @dataclass(frozen=True)
+class GatewayConfig:
+    """One gateway topic carrying ``kiwerk-frame-v1`` frames of ``machines``."""
+
+    topic: str
+    machines: tuple[str, ...]
+    payload: str = "kiwerk-frame-v1"
+
+
+@dataclass(frozen=True)
 class OpcuaSource:
     """One OPC UA server: node id → sensor of one machine."""
 
@@ -81,6 +112,15 @@ class AlertConfig:
 
 
 @dataclass(frozen=True)
+class ModelConfig:
+    """Which registered model to score in the stream, and how."""
+
+    pilot: str
+    ref: str = "production"
+    params: ModelScoringParams = field(default_factory=ModelScoringParams)
+
+
+@dataclass(frozen=True)
 class LineConfig:
     """A production line as kiwerk listens to it."""
 
@@ -88,8 +128,11 @@ class LineConfig:
     machines: tuple[MachineConfig, ...]
     opcua: tuple[OpcuaSource, ...] = ()
     alerts: AlertConfig = field(default_factory=AlertConfig)
+    gateways: tuple[GatewayConfig, ...] = ()
+    model: ModelConfig | None = None
 
     def __post_init__(self) -> None:
+        self._check_gateways()
         names = [m.name for m in self.machines] + [s.machine for s in self.opcua]
         dup = {n for n in names if names.count(n) > 1}
         if dup:
@@ -105,6 +148,29 @@ class LineConfig:
                 "every machine must have the same number of sensors "
                 f"(found {sorted(sizes)}); run one monitor per machine type"
             )
+
+    def _check_gateways(self) -> None:
+        known = {m.name for m in self.machines}
+        own = {m.topic for m in self.machines}
+        for g in self.gateways:
+            if g.payload != "kiwerk-frame-v1":
+                raise ConfigError(
+                    f"gateway {g.topic}: unknown payload {g.payload!r} "
+                    "(expected 'kiwerk-frame-v1')"
+                )
+            if g.topic in own:
+                raise ConfigError(f"gateway topic {g.topic} is also a machine's topic")
+            unknown = sorted(set(g.machines) - known)
+            if unknown or not g.machines:
+                raise ConfigError(
+                    f"gateway {g.topic}: machines must be [[machines]] names; "
+                    f"unknown: {unknown}"
+                )
+            if len(g.machines) > 65_535:
+                raise ConfigError(f"gateway {g.topic}: more than 65,535 machines")
+        topics = [g.topic for g in self.gateways]
+        if len(set(topics)) != len(topics):
+            raise ConfigError("two gateways share one MQTT topic")
 
     @property
     def n_sensors(self) -> int:
@@ -159,6 +225,18 @@ def parse_line_config(data: dict[str, Any], source: str = "config") -> LineConfi
                 {str(k): str(v) for k, v in nodes.items()},
             )
         )
+    gateways = []
+    for i, g in enumerate(data.get("gateways", [])):
+        where = f"{source}: gateways[{i}]"
+        names = _get(g, "machines", list, where)
+        gateways.append(
+            GatewayConfig(
+                _get(g, "topic", str, where),
+                tuple(str(n) for n in names),
+                str(g.get("payload", "kiwerk-frame-v1")),
+            )
+        )
+    model = _model(data["model"], f"{source}: model") if "model" in data else None
     a = data.get("alerts", {})
     alerts = AlertConfig(
         topic=a.get("topic", "kiwerk/alerts"),
@@ -168,7 +246,26 @@ def parse_line_config(data: dict[str, Any], source: str = "config") -> LineConfi
     )
     if not machines and not opcua:
         raise ConfigError(f"{source}: no [[machines]] and no [[opcua]] sources")
-    return LineConfig(broker, tuple(machines), tuple(opcua), alerts)
+    return LineConfig(
+        broker, tuple(machines), tuple(opcua), alerts, tuple(gateways), model
+    )
+
+
+def _model(m: dict[str, Any], where: str) -> ModelConfig:
+    constants = _get(m, "constants", dict, where) if "constants" in m else {}
+    try:
+        params = ModelScoringParams(
+            every=int(m.get("every", 10)),
+            window=int(m.get("window", 60)),
+            rul_below=float(m.get("rul_below", 30.0)),
+            failure_above=float(m.get("failure_above", 0.5)),
+            constants=tuple((str(k), v) for k, v in constants.items()),
+        )
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
+    return ModelConfig(
+        _get(m, "pilot", str, where), str(m.get("ref", "production")), params
+    )
 
 
 def load_line_config(path: Path) -> LineConfig:
@@ -185,8 +282,10 @@ def load_line_config(path: Path) -> LineConfig:
 __all__ = [
     "AlertConfig",
     "BrokerConfig",
+    "GatewayConfig",
     "LineConfig",
     "MachineConfig",
+    "ModelConfig",
     "OpcuaSource",
     "load_line_config",
     "parse_line_config",

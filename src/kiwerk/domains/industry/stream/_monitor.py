@@ -2,10 +2,12 @@
 
 :class:`LineMonitor` is transport-agnostic. MQTT or OPC UA code hands it raw
 messages with :meth:`LineMonitor.handle` (the minimal per-message Python path:
-parse JSON, look the topic up, check the timestamp, append); :meth:`process`
-then scores everything received since the last call as arrays, one numpy pass
-per machine occurrence, and :meth:`flush` writes the stored readings durably
-and only then acknowledges the messages they came from (at-least-once).
+parse JSON, look the topic up, check the timestamp, append; a gateway's
+binary frame is decoded and checked as arrays, :meth:`accept_block`);
+:meth:`process` then scores everything received since the last call with the
+:class:`StreamScorer` (one numpy pass per position in each machine's run) and
+the registered model where there is one, and :meth:`flush` writes the stored
+readings durably and only then acknowledges their messages (at-least-once).
 Messages at or below their machine's newest timestamp are dropped as
 duplicates or out-of-order readings, so a redelivery never stores twice.
 """
@@ -16,77 +18,53 @@ import json
 import logging
 import math
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-from kiwerk.core.monitor import (
-    MeanShiftDetector,
-    MeanShiftParams,
-    MewmaDetector,
-    MewmaParams,
-    SensorDriftDetector,
-    SensorDriftParams,
-)
 from kiwerk.domains.industry.stream._alerts import Alert, AlertRouter, make_alert
 from kiwerk.domains.industry.stream._config import LineConfig
-from kiwerk.domains.industry.stream._sink import ReadingSink
+from kiwerk.domains.industry.stream._frames import Block, decode_frame, json_vectors
+from kiwerk.domains.industry.stream._model_scoring import ModelScorer
+from kiwerk.domains.industry.stream._monitor_params import MonitorParams, MonitorStats
+from kiwerk.domains.industry.stream._scorer import (
+    StreamScorer,
+    load_arrays,
+    save_arrays,
+)
+from kiwerk.domains.industry.stream._sink import ReadingSink, long_table
+from kiwerk.errors import DataFormatError
 
 log = logging.getLogger(__name__)
 Ack = Callable[[], None]
 
 
-@dataclass(frozen=True)
-class MonitorParams:
-    """Settings of :class:`LineMonitor`.
-
-    Attributes
-    ----------
-    detector, drift, shift
-        The anomaly, sensor-drift and change-point detectors' settings.
-    batch_rows
-        Readings per stored batch.
-    flush_interval_s
-        Longest time readings wait before they are stored and acknowledged.
-    max_rate
-        Messages per second one machine may send (a token bucket of one
-        second's burst); the excess of a flood is dropped and counted.
-    top_sensors
-        Sensors named in an alert.
-    """
-
-    detector: MewmaParams = field(
-        default_factory=lambda: MewmaParams(n_fit=200, off_count=10, shrinkage=0.3)
-    )
-    drift: SensorDriftParams = field(default_factory=SensorDriftParams)
-    shift: MeanShiftParams = field(default_factory=lambda: MeanShiftParams(n_fit=200))
-    batch_rows: int = 100_000
-    flush_interval_s: float = 0.5
-    max_rate: float = 1000.0
-    top_sensors: int = 3
-
-
-@dataclass
-class MonitorStats:
-    """Counters of one monitor run."""
-
-    received: int = 0
-    accepted: int = 0
-    stored_readings: int = 0
-    scored: int = 0
-    batches: int = 0
-    dropped: Counter[str] = field(default_factory=Counter)
-    alerts: int = 0
-    recalibrations: list[tuple[str, str, float, float]] = field(default_factory=list)
-    changepoints: int = 0
-
-
 class LineMonitor:
-    """Score, alert on and store the readings of one production line."""
+    """Score, alert on and store the readings of one production line.
+
+    Parameters
+    ----------
+    config
+        The line: machines, gateways, alert channels.
+    sink
+        Where readings are stored (durable when ``write`` returns).
+    params
+        Detector, batching and rate settings.
+    router
+        Alert channels with de-duplication and rate limits.
+    clock
+        Monotonic clock (seconds).
+    checkpoint
+        A ``.npz`` file for the scorer's state: restored at start when it
+        exists, rewritten atomically every ``params.checkpoint_interval_s``
+        after a flush and on :meth:`close`.
+    model
+        The registered RUL / failure model scored on each machine's rolling
+        window; its newest prediction rides on the machine's alerts.
+    """
 
     def __init__(
         self,
@@ -95,8 +73,11 @@ class LineMonitor:
         params: MonitorParams | None = None,
         router: AlertRouter | None = None,
         clock: Callable[[], float] = time.monotonic,
+        checkpoint: Path | None = None,
+        model: ModelScorer | None = None,
     ) -> None:
         self.config = config
+        self.model = model
         self.sink = sink
         self.params = params or MonitorParams()
         self.router = router or AlertRouter(publish=None, topic=None)
@@ -105,28 +86,35 @@ class LineMonitor:
         self.names = np.array(names, dtype=object)
         self.index = {n: i for i, n in enumerate(names)}
         self.topics = {m.topic: self.index[m.name] for m in config.machines}
+        self.gateways = {
+            g.topic: np.array([self.index[n] for n in g.machines], np.intp)
+            for g in config.gateways
+        }
         self.sensors = [list(m.sensors) for m in config.machines] + [
             list(s.nodes.values()) for s in config.opcua
         ]
         m, d = len(names), config.n_sensors
         self.d = d
         p = self.params
-        self.detector = MewmaDetector(m, d, p.detector)
-        self.drift = SensorDriftDetector(self.detector, p.drift)
-        self.shift = MeanShiftDetector(m, d, p.shift)
-        self.last_good = np.full((m, d), np.nan)
+        self.scorer = StreamScorer(m, d, p.detector, p.drift, p.shift)
+        self.checkpoint = checkpoint
+        self.restored = checkpoint is not None and self.scorer.restore(checkpoint)
+        if model is not None and checkpoint is not None:
+            state = load_arrays(self._model_checkpoint(checkpoint))
+            if state is not None:
+                model.load_state(state, str(self._model_checkpoint(checkpoint)))
         marks = sink.high_water_marks()
-        self.hwm = [marks.get(n, -math.inf) for n in names]
-        self.tokens = [p.max_rate] * m
-        self.refill = [clock()] * m
+        self.hwm = np.array([marks.get(n, -math.inf) for n in names], np.float64)
+        self.tokens = np.full(m, p.max_rate)
+        self.refill = np.full(m, clock())
         self.stats = MonitorStats()
         self._rows: list[tuple[int, float, object]] = []
+        self._blocks: list[Block] = []
         self._acks: list[Ack] = []
-        self._buf: list[
-            tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]
-        ] = []
+        self._buf: list[Block] = []
         self._buf_rows = 0
         self._last_flush = clock()
+        self._last_checkpoint = clock()
         self._dictionary = pa.array(names, pa.string())
         unique = sorted({s for row in self.sensors for s in row})
         self._sensor_names = pa.array(unique, pa.string())
@@ -136,28 +124,29 @@ class LineMonitor:
         ).reshape(m, d)
 
     # -- the per-message path ------------------------------------------------
-    def _drop(self, reason: str, where: str) -> None:
-        self.stats.dropped[reason] += 1
-        if self.stats.dropped[reason] in (1, 10, 100, 1000) or log.isEnabledFor(
+    def _drop(self, reason: str, where: str, count: int = 1) -> None:
+        before = self.stats.dropped[reason]
+        self.stats.dropped[reason] += count
+        after = self.stats.dropped[reason]
+        if any(before < n <= after for n in (1, 10, 100, 1000)) or log.isEnabledFor(
             logging.DEBUG
         ):
-            log.warning(
-                "dropped (%s) from %s; %d so far",
-                reason,
-                where,
-                self.stats.dropped[reason],
-            )
+            log.warning("dropped (%s) from %s; %d so far", reason, where, after)
 
     def handle(
         self, topic: str, payload: bytes | bytearray, ack: Ack | None = None
     ) -> None:
-        """Take one MQTT message: one machine's sensor vector as JSON."""
+        """Take one MQTT message: a JSON vector or a gateway's binary frame."""
         self.stats.received += 1
         if ack is not None:
             self._acks.append(ack)
         machine = self.topics.get(topic)
         if machine is None:
-            self._drop("unknown_topic", topic)
+            gateway = self.gateways.get(topic)
+            if gateway is None:
+                self._drop("unknown_topic", topic)
+            else:
+                self._handle_frame(topic, payload, gateway)
             return
         try:
             obj = json.loads(payload)
@@ -168,19 +157,34 @@ class LineMonitor:
             return
         self.accept(machine, ts, values, topic)
 
+    def _handle_frame(
+        self, topic: str, payload: bytes | bytearray, gateway: NDArray[np.intp]
+    ) -> None:
+        try:
+            local, ts, x = decode_frame(payload, self.d, topic)
+        except DataFormatError as exc:
+            self._drop("malformed", str(exc))
+            return
+        known = local < len(gateway)
+        if not known.all():
+            self._drop("unknown_machine", topic, int((~known).sum()))
+            local, ts, x = local[known], ts[known], x[known]
+        self.accept_block(gateway[local], ts, x, topic)
+
     def accept(self, machine: int, ts: object, values: object, where: str) -> None:
         """Check one machine's timestamped vector and queue it for scoring."""
         if type(ts) not in (float, int) or not math.isfinite(ts):  # type: ignore[arg-type]
             self._drop("bad_timestamp", where)
             return
         t = float(ts)  # type: ignore[arg-type]
-        if t <= self.hwm[machine]:
-            self._drop("duplicate" if t == self.hwm[machine] else "out_of_order", where)
+        hwm = float(self.hwm[machine])
+        if t <= hwm:
+            self._drop("duplicate" if t == hwm else "out_of_order", where)
             return
         now = self.clock()
+        rate = self.params.max_rate
         tokens = min(
-            self.params.max_rate,
-            self.tokens[machine] + (now - self.refill[machine]) * self.params.max_rate,
+            rate, float(self.tokens[machine]) + (now - self.refill[machine]) * rate
         )
         self.refill[machine] = now
         if tokens < 1.0:
@@ -192,114 +196,109 @@ class LineMonitor:
         self.stats.accepted += 1
         self._rows.append((machine, t, values))
 
-    # -- the vectorised path -----------------------------------------------
-    def _matrix(
+    def accept_block(
         self,
-    ) -> tuple[
-        NDArray[np.intp], NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]
-    ]:
-        rows = self._rows
-        self._rows = []
-        midx = np.fromiter((r[0] for r in rows), np.intp, len(rows))
-        ts = np.fromiter((r[1] for r in rows), np.float64, len(rows))
-        x = np.full((len(rows), self.d), np.nan)
-        keep = np.ones(len(rows), dtype=np.bool_)
-        strings = np.zeros(x.shape, dtype=np.bool_)
-        for i, (m, _, values) in enumerate(rows):
-            if isinstance(values, dict):
-                values = [values.get(s, math.nan) for s in self.sensors[m]]
-            if not isinstance(values, list) or len(values) != self.d:
-                self._drop("wrong_length", str(self.names[m]))
-                keep[i] = False
-                continue
-            try:
-                x[i] = values
-            except (ValueError, TypeError):
-                numeric = [type(v) in (float, int) for v in values]
-                x[i] = [
-                    v if ok else math.nan for v, ok in zip(values, numeric, strict=True)
-                ]
-                strings[i] = np.logical_not(numeric)
-                for _ in range(int(strings[i].sum())):
-                    self._drop("not_a_number", str(self.names[m]))
-        return midx[keep], ts[keep], x[keep], strings[keep]
+        machines: NDArray[np.intp],
+        ts: NDArray[np.float64],
+        x: NDArray[np.float64],
+        where: str,
+    ) -> None:
+        """Check many timestamped vectors at once and queue them for scoring.
+
+        The same checks as :meth:`accept` (finite timestamp, newer than the
+        machine's newest, the machine's rate), as array operations; rows of
+        one machine are taken in the order given.
+        """
+        good = np.isfinite(ts)
+        if not good.all():
+            self._drop("bad_timestamp", where, int((~good).sum()))
+            machines, ts, x = machines[good], ts[good], x[good]
+        if len(np.unique(machines)) < len(machines):
+            for m, t, row in zip(machines.tolist(), ts.tolist(), x, strict=True):
+                self.accept(m, t, row, where)  # a machine twice: in order, one by one
+            return
+        hwm = self.hwm[machines]
+        fresh = ts > hwm
+        if not fresh.all():
+            dup = int((ts == hwm).sum())
+            if dup:
+                self._drop("duplicate", where, dup)
+            if len(ts) - dup - int(fresh.sum()):
+                self._drop("out_of_order", where, len(ts) - dup - int(fresh.sum()))
+            machines, ts, x = machines[fresh], ts[fresh], x[fresh]
+        now, rate = self.clock(), self.params.max_rate
+        tokens = np.minimum(
+            rate, self.tokens[machines] + (now - self.refill[machines]) * rate
+        )
+        self.refill[machines] = now
+        allowed = tokens >= 1.0
+        self.tokens[machines] = np.where(allowed, tokens - 1.0, tokens)
+        if not allowed.all():
+            self._drop("rate_limited", where, int((~allowed).sum()))
+            machines, ts, x = machines[allowed], ts[allowed], x[allowed]
+        self.hwm[machines] = ts
+        self.stats.accepted += len(ts)
+        self._blocks.append((machines, ts, x))
+
+    # -- the vectorised path -----------------------------------------------
+    def _matrix(self) -> tuple[Block, NDArray[np.bool_]]:
+        rows, self._rows = self._rows, []
+        block, strings, wrong = json_vectors(rows, self.sensors, self.d)
+        for m in wrong:
+            self._drop("wrong_length", str(self.names[m]))
+        for k in np.flatnonzero(strings.any(axis=1)):
+            where = str(self.names[block[0][k]])
+            self._drop("not_a_number", where, int(strings[k].sum()))
+        return block, strings
 
     def process(self) -> list[Alert]:
         """Score and buffer every message handled since the last call."""
-        alerts = self._ingest() if self._rows else []
+        alerts = self._ingest() if self._rows or self._blocks else []
         self._maybe_flush()
         return alerts
 
     def _ingest(self) -> list[Alert]:
-        midx, ts, x, strings = self._matrix()
-        bad = ~np.isfinite(x)
-        for k in np.flatnonzero((bad & ~strings).any(axis=1)):
-            for _ in range(int((bad[k] & ~strings[k]).sum())):
-                self._drop("nan", str(self.names[midx[k]]))
+        blocks, self._blocks = self._blocks, []
+        strings = [np.zeros(b[2].shape, np.bool_) for b in blocks]
+        if self._rows:
+            block, string = self._matrix()
+            blocks.append(block)
+            strings.append(string)
+        midx = np.concatenate([b[0] for b in blocks])
+        ts = np.concatenate([b[1] for b in blocks])
+        x = np.concatenate([b[2] for b in blocks])
+        nan = ~np.isfinite(x) & ~np.concatenate(strings)
+        if nan.any():
+            for k in np.flatnonzero(nan.any(axis=1)):
+                self._drop("nan", str(self.names[midx[k]]), int(nan[k].sum()))
         self._buf.append((midx, ts, x))
-        self._buf_rows += int((~bad).sum())
-        return self._score(midx, ts, x, bad)
+        self._buf_rows += int(np.isfinite(x).sum())
+        return self._score(midx, ts, x)
 
     def _score(
-        self,
-        midx: NDArray[np.intp],
-        ts: NDArray[np.float64],
-        x: NDArray[np.float64],
-        bad: NDArray[np.bool_],
+        self, midx: NDArray[np.intp], ts: NDArray[np.float64], x: NDArray[np.float64]
     ) -> list[Alert]:
-        # hold each sensor's last good value through NaNs and strings
-        filled = np.where(bad, self.last_good[midx], x)
+        res = self.scorer.score(midx, ts, x)
+        self.stats.scored += res.scored
+        self.stats.changepoints += res.changepoints
         alerts: list[Alert] = []
-        ok = np.isfinite(filled).all(axis=1)
-        order = np.argsort(midx, kind="stable")
-        sm = midx[order]
-        starts = np.r_[True, sm[1:] != sm[:-1]] if len(sm) else np.zeros(0, bool)
-        first = np.maximum.accumulate(np.where(starts, np.arange(len(sm)), 0))
-        rank = np.empty(len(sm), np.intp)
-        rank[order] = np.arange(len(sm)) - first
-        for r in range(int(rank.max()) + 1 if len(rank) else 0):
-            sel = np.flatnonzero((rank == r) & ok)
-            if not sel.size:
-                continue
-            ms = midx[sel]
-            self.last_good[ms] = filled[sel]
-            before = self.detector.alarm_[ms].copy()
-            res = self.detector.update(ms, filled[sel])
-            self.stats.scored += len(sel)
-            self.stats.changepoints += int(self.shift.update(ms, filled[sel]).sum())
-            for k in np.flatnonzero(res.alarm & ~before):
-                alerts += self._alert(
-                    int(ms[k]),
-                    float(ts[sel[k]]),
-                    "anomaly",
-                    res.score[k],
-                    res.threshold[k],
-                    res.contributions[k],
-                )
-            for rec in self.drift.update(ms, res):
-                kk = int(np.flatnonzero(ms == rec.machine)[0])
-                name = self.names[rec.machine]
-                sensor = self.sensors[rec.machine][rec.sensor]
-                self.stats.recalibrations.append(
-                    (name, sensor, float(ts[sel[kk]]), rec.shift)
-                )
+        if self.model is not None:
+            ok = np.isfinite(res.score) | np.isfinite(x).any(axis=1)
+            for alert in self.model.update(midx[ok], ts[ok], x[ok]):
+                if self.router.send(alert):
+                    self.stats.alerts += 1
+                    alerts.append(alert)
+        for ev in res.events:
+            if ev.kind == "sensor_drift":
+                name = str(self.names[ev.machine])
+                sensor = self.sensors[ev.machine][ev.sensor]
+                self.stats.recalibrations.append((name, sensor, ev.ts, ev.shift))
                 log.info(
-                    "recalibrated %s/%s by %+.4g at %.3f",
-                    name,
-                    sensor,
-                    rec.shift,
-                    ts[sel[kk]],
+                    "recalibrated %s/%s by %+.4g at %.3f", name, sensor, ev.shift, ev.ts
                 )
-                share = np.zeros(self.d)
-                share[rec.sensor] = 1.0
-                alerts += self._alert(
-                    rec.machine,
-                    float(ts[sel[kk]]),
-                    "sensor_drift",
-                    res.score[kk],
-                    res.threshold[kk],
-                    share,
-                )
+            alerts += self._alert(
+                ev.machine, ev.ts, ev.kind, ev.score, ev.threshold, ev.contributions
+            )
         return alerts
 
     def _alert(
@@ -320,6 +319,8 @@ class LineMonitor:
         alert = make_alert(
             str(self.names[m]), t, kind, float(score), float(thr), sensors
         )
+        if self.model is not None:
+            alert = alert.with_prediction(self.model.prediction(m))
         if self.router.send(alert):
             self.stats.alerts += 1
             return [alert]
@@ -335,27 +336,14 @@ class LineMonitor:
 
     def flush(self) -> None:
         """Store the buffered readings durably, then acknowledge their messages."""
-        if self._rows:
+        if self._rows or self._blocks:
             self._ingest()
         if self._buf:
             midx = np.concatenate([b[0] for b in self._buf])
             ts = np.concatenate([b[1] for b in self._buf])
             x = np.concatenate([b[2] for b in self._buf])
-            rows, cols = np.nonzero(np.isfinite(x))
-            machines = pa.DictionaryArray.from_arrays(
-                pa.array(midx[rows].astype(np.int32)), self._dictionary
-            )
-            codes = self._sensor_codes[midx[rows], cols]
-            sensors = pa.DictionaryArray.from_arrays(
-                pa.array(codes), self._sensor_names
-            )
-            table = pa.table(
-                {
-                    "machine": machines,
-                    "sensor": sensors,
-                    "ts": pa.array(ts[rows]),
-                    "value": pa.array(x[rows, cols]),
-                }
+            table = long_table(
+                midx, ts, x, self._dictionary, self._sensor_names, self._sensor_codes
             )
             self.sink.write(table)
             self.stats.stored_readings += table.num_rows
@@ -366,6 +354,37 @@ class LineMonitor:
         for ack in acks:
             ack()
         self._last_flush = self.clock()
+        if (
+            self.checkpoint is not None
+            and self._last_flush - self._last_checkpoint
+            >= self.params.checkpoint_interval_s
+        ):
+            self.save_checkpoint()
+
+    @staticmethod
+    def _model_checkpoint(path: Path) -> Path:
+        return path.with_name(path.stem + ".model.npz")
+
+    def save_checkpoint(self) -> None:
+        """Write the scorers' state to :attr:`checkpoint` now (atomic).
+
+        The detectors go to the checkpoint file, the registered model's
+        windows beside it (``<name>.model.npz``). After a crash the monitor
+        resumes from the last checkpoint: readings stored after it are not
+        scored again (they are de-duplicated), so the detectors miss at most
+        ``checkpoint_interval_s`` of points.
+        """
+        if self.checkpoint is not None:
+            self.scorer.save(self.checkpoint)
+            if self.model is not None:
+                path = self._model_checkpoint(self.checkpoint)
+                save_arrays(path, self.model.state())
+            self._last_checkpoint = self.clock()
+
+    def close(self) -> None:
+        """Store and acknowledge what is buffered and checkpoint the state."""
+        self.flush()
+        self.save_checkpoint()
 
 
-__all__ = ["LineMonitor", "MonitorParams", "MonitorStats"]
+__all__ = ["LineMonitor"]

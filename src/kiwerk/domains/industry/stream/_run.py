@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -10,11 +11,9 @@ from pathlib import Path
 
 from kiwerk.domains.industry.stream._alerts import AlertRouter
 from kiwerk.domains.industry.stream._config import LineConfig
-from kiwerk.domains.industry.stream._monitor import (
-    LineMonitor,
-    MonitorParams,
-    MonitorStats,
-)
+from kiwerk.domains.industry.stream._model_scoring import ModelScorer
+from kiwerk.domains.industry.stream._monitor import LineMonitor
+from kiwerk.domains.industry.stream._monitor_params import MonitorParams, MonitorStats
 from kiwerk.domains.industry.stream._mqtt import MqttListener
 from kiwerk.domains.industry.stream._sink import ParquetSink, ReadingSink
 
@@ -50,6 +49,28 @@ def write_line_config(config: LineConfig, path: Path) -> None:
             f'topic = "{m.topic}"',
             "sensors = [" + ", ".join(f'"{s}"' for s in m.sensors) + "]",
         ]
+    for g in config.gateways:
+        lines += [
+            "",
+            "[[gateways]]",
+            f'topic = "{g.topic}"',
+            f'payload = "{g.payload}"',
+            "machines = [" + ", ".join(f'"{n}"' for n in g.machines) + "]",
+        ]
+    if config.model is not None:
+        mp = config.model.params
+        consts = ", ".join(f'"{k}" = {json.dumps(v)}' for k, v in mp.constants)
+        lines += [
+            "",
+            "[model]",
+            f'pilot = "{config.model.pilot}"',
+            f'ref = "{config.model.ref}"',
+            f"every = {mp.every}",
+            f"window = {mp.window}",
+            f"rul_below = {mp.rul_below}",
+            f"failure_above = {mp.failure_above}",
+            f"constants = {{ {consts} }}",
+        ]
     for o in config.opcua:
         nodes = ", ".join(f'"{k}" = "{v}"' for k, v in o.nodes.items())
         lines += [
@@ -63,7 +84,10 @@ def write_line_config(config: LineConfig, path: Path) -> None:
 
 
 def _topics(config: LineConfig) -> list[str]:
-    return list(config.broker.subscribe) or [m.topic for m in config.machines]
+    return list(config.broker.subscribe) or [
+        *(m.topic for m in config.machines),
+        *(g.topic for g in config.gateways),
+    ]
 
 
 def run_monitor(
@@ -75,6 +99,8 @@ def run_monitor(
     stop: threading.Event | None = None,
     ready: threading.Event | None = None,
     on_start: Callable[[LineMonitor], None] | None = None,
+    checkpoint: Path | None = None,
+    model: ModelScorer | None = None,
 ) -> MonitorStats:
     """Listen to the line, score, alert and store until ``stop`` or ``duration``.
 
@@ -82,7 +108,11 @@ def run_monitor(
     folder for a :class:`ParquetSink`; alerts to the log, the
     configured MQTT topic and webhook. On the way out the last batch is stored
     and acknowledged. ``ready`` is set once the subscriptions are confirmed;
-    ``on_start`` receives the monitor first (to watch its counters).
+    ``on_start`` receives the monitor first (to watch its counters, add
+    hooks). ``checkpoint`` is the detectors' state file (restored when it
+    exists, rewritten periodically and on the way out); by default
+    ``checkpoint.npz`` in a ``store`` folder. ``model`` is the registered
+    model to score per machine (see :func:`load_stream_model`).
     """
     stop = stop or threading.Event()
     sink = ParquetSink(store) if isinstance(store, Path) else store
@@ -99,7 +129,13 @@ def run_monitor(
         min_interval_s=a.min_interval_s,
         max_per_minute=a.max_per_minute,
     )
-    monitor = LineMonitor(config, sink, params, router)
+    if checkpoint is None and isinstance(store, Path):
+        checkpoint = store / "checkpoint.npz"
+    monitor = LineMonitor(
+        config, sink, params, router, checkpoint=checkpoint, model=model
+    )
+    if monitor.restored:
+        log.info("detector state restored from %s", checkpoint)
     if on_start is not None:
         on_start(monitor)
     listener = MqttListener(config.broker, _topics(config), monitor.handle)
@@ -121,7 +157,7 @@ def run_monitor(
                 opcua.drain()
             monitor.process()
     finally:
-        monitor.flush()
+        monitor.close()
         time.sleep(0.1)  # let the network thread send the last acknowledgements
         listener.stop()
         if opcua is not None:

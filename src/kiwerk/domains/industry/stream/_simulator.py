@@ -3,8 +3,11 @@
 Each machine replays one recording (a C-MAPSS engine, a SKAB test-bench run,
 CWRU bearing vibration indicators) row by row; every tick publishes one JSON
 message per machine, ``{"ts": ..., "values": [...]}``, with QoS 1 on
-``<prefix><machine>``. ``speed`` scales real time (1 = as recorded, 10 = ten
-times faster, 0 = as fast as possible). Faults can be injected: from a given
+``<prefix><machine>`` or, with ``gateway_size`` > 0, one binary
+``kiwerk-frame-v1`` frame per gateway of up to ``gateway_size`` machines on
+``<prefix>gw-<k>`` (as an edge gateway collecting a cell of machines would).
+``speed`` scales real time (1 = as recorded, 10 = ten times faster, 0 = as
+fast as possible). Faults can be injected: from a given
 tick on, a machine's sensors are offset by a number of their standard
 deviations, as a failing machine would move them.
 """
@@ -17,6 +20,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,9 +31,11 @@ from kiwerk.domains.industry.bearing import read_cwru
 from kiwerk.domains.industry.bearing._cwru import RATE_HZ
 from kiwerk.domains.industry.stream._config import (
     BrokerConfig,
+    GatewayConfig,
     LineConfig,
     MachineConfig,
 )
+from kiwerk.domains.industry.stream._frames import encode_frame
 from kiwerk.domains.industry.stream._mqtt import connect, make_client
 from kiwerk.domains.industry.stream._skab import SKAB_SENSORS, read_skab
 
@@ -114,6 +120,7 @@ class SimulatorReport:
 
     ticks: int = 0
     messages: int = 0
+    vectors: int = 0
     elapsed_s: float = 0.0
     fault_sent: dict[int, float] = field(default_factory=dict)
 
@@ -131,7 +138,10 @@ class LineSimulator:
         speed: float = 1.0,
         start_ts: float = 1.7e9,
         faults: tuple[Fault, ...] = (),
+        gateway_size: int = 0,
     ) -> None:
+        if gateway_size < 0:
+            raise ValueError(f"Expected gateway_size >= 0, got {gateway_size}.")
         if not recordings:
             raise ValueError("Expected at least one recording.")
         if speed < 0:
@@ -143,6 +153,7 @@ class LineSimulator:
         self.speed = speed
         self.start_ts = start_ts
         self.faults = {f.machine: f for f in faults}
+        self.gateway_size = gateway_size
         self._sd = [np.std(r.values, axis=0) + 1e-9 for r in recordings]
 
     def line_config(self, monitor_id: str = "kiwerk-monitor") -> LineConfig:
@@ -159,7 +170,17 @@ class LineSimulator:
                 MachineConfig(r.machine, self.prefix + r.machine, r.sensors)
                 for r in self.recordings
             ),
+            gateways=tuple(
+                GatewayConfig(topic, tuple(r.machine for r in self.recordings[sl]))
+                for topic, sl in self._gateways()
+            ),
         )
+
+    def _gateways(self) -> list[tuple[str, slice]]:
+        g, n = self.gateway_size, len(self.recordings)
+        if g == 0:
+            return []
+        return [(f"{self.prefix}gw-{k // g}", slice(k, k + g)) for k in range(0, n, g)]
 
     def row(self, i: int, tick: int) -> NDArray[np.float64]:
         """Machine ``i``'s sensor vector at ``tick`` (recordings loop)."""
@@ -194,16 +215,7 @@ class LineSimulator:
                     due = start + tick * dt / self.speed
                     if due > now:
                         time.sleep(due - now)
-                ts = self.start_ts + tick * dt
-                for i, topic in enumerate(topics):
-                    payload = json.dumps(
-                        {"ts": ts, "values": self.row(i, tick).tolist()}
-                    )
-                    client.publish(topic, payload, qos=1)
-                    fault = self.faults.get(i)
-                    if fault is not None and tick == fault.tick:
-                        report.fault_sent[i] = time.time()
-                report.messages += len(topics)
+                report.messages += self._tick(client, tick, topics, report)
                 tick += 1
             report.ticks = tick
             _wait_published(client)
@@ -212,6 +224,29 @@ class LineSimulator:
             client.loop_stop()
         report.elapsed_s = time.monotonic() - start
         return report
+
+    def _tick(
+        self, client: Any, tick: int, topics: list[str], report: SimulatorReport
+    ) -> int:
+        """Publish one tick of every machine; the number of messages."""
+        ts = self.start_ts + tick * self.recordings[0].dt
+        sent = time.time()  # before publishing: latencies are not flattered
+        gateways = self._gateways()
+        if gateways:
+            for topic, sl in gateways:
+                idx = np.arange(len(self.recordings))[sl]
+                x = np.vstack([self.row(int(i), tick) for i in idx])
+                payload = encode_frame(idx - idx[0], np.full(len(idx), ts), x)
+                client.publish(topic, payload, qos=1)
+        else:
+            for i, topic in enumerate(topics):
+                body = json.dumps({"ts": ts, "values": self.row(i, tick).tolist()})
+                client.publish(topic, body, qos=1)
+        for i, fault in self.faults.items():
+            if tick == fault.tick:
+                report.fault_sent[i] = sent
+        report.vectors += len(topics)
+        return len(gateways) or len(topics)
 
 
 def _wait_published(client: object, timeout: float = 30.0) -> None:

@@ -52,6 +52,34 @@ def readings_table(
     )
 
 
+def long_table(
+    machines: NDArray[np.intp],
+    ts: NDArray[np.float64],
+    x: NDArray[np.float64],
+    names: pa.Array,
+    sensor_names: pa.Array,
+    sensor_codes: NDArray[np.int32],
+) -> pa.Table:
+    """The finite values of vectors as long readings, dictionary-encoded.
+
+    ``machines`` index ``names``; ``sensor_codes[machine, j]`` indexes
+    ``sensor_names`` for the machine's j-th sensor; NaN values are left out.
+    """
+    rows, cols = np.nonzero(np.isfinite(x))
+    return pa.table(
+        {
+            "machine": pa.DictionaryArray.from_arrays(
+                pa.array(machines[rows].astype(np.int32)), names
+            ),
+            "sensor": pa.DictionaryArray.from_arrays(
+                pa.array(sensor_codes[machines[rows], cols]), sensor_names
+            ),
+            "ts": pa.array(ts[rows]),
+            "value": pa.array(x[rows, cols]),
+        }
+    )
+
+
 class ReadingSink(Protocol):
     """Where the monitor stores readings; :meth:`write` returns when durable."""
 
@@ -153,4 +181,11 @@ def read_readings(folder: Path, machine: str | None = None) -> pa.Table:
     return table
 
 
-__all__ = ["SCHEMA", "ParquetSink", "ReadingSink", "read_readings", "readings_table"]
+__all__ = [
+    "SCHEMA",
+    "ParquetSink",
+    "ReadingSink",
+    "long_table",
+    "read_readings",
+    "readings_table",
+]
