@@ -175,6 +175,7 @@ def train_pilot(
             seed=params.seed,
             params={
                 **model_params(model),
+                **pilot.tags,
                 "quick": params.quick,
                 "cv_folds": params.folds(pilot),
             },

@@ -41,8 +41,9 @@ from kiwerk.core.pipeline import Progress as ProgressCallback
 from kiwerk.core.serving import ServedModel, read_request_file
 from kiwerk.domains.health import survival_pilot, xray_pilot
 from kiwerk.domains.industry.failure import failure_pilot
-from kiwerk.domains.industry.rul import rul_pilot
+from kiwerk.domains.industry.rul import rul_pilots
 from kiwerk.domains.mobility import forecast_pilot
+from kiwerk.errors import NotFound
 from kiwerk.interfaces.cli.pool import open_pool
 from kiwerk.settings import Settings, get_settings
 
@@ -50,6 +51,13 @@ console = Console()
 err_console = Console(stderr=True)
 
 PilotName = Annotated[str, typer.Argument(help="The pilot, e.g. industry-failure.")]
+Subset = Annotated[
+    str | None,
+    typer.Option(
+        help="The pilot's data subset, e.g. FD003 for industry-rul "
+        "(each subset is registered as its own model).",
+    ),
+]
 Ref = Annotated[
     str | None,
     typer.Option(
@@ -66,12 +74,41 @@ def pilot_catalog() -> PilotCatalog:
     return PilotCatalog(
         [
             failure_pilot(),
-            rul_pilot("FD001"),
+            *rul_pilots(),
             forecast_pilot(),
             xray_pilot(),
             survival_pilot(),
         ]
     )
+
+
+def resolve_pilot(name: str, subset: str | None = None) -> DomainPipeline:
+    """The pilot ``name``, or the one of its family whose ``subset`` tag matches.
+
+    ``industry-rul --subset FD003`` is the pilot ``industry-rul-fd003``: a
+    family is a name and every pilot named ``name-…``.
+
+    Raises
+    ------
+    NotFound
+        No such pilot, or none of the family has that subset (naming those
+        it has).
+
+    Examples
+    --------
+    >>> resolve_pilot("industry-rul", "fd004").name
+    'industry-rul-fd004'
+    """
+    catalog = pilot_catalog()
+    pilot = catalog.get(name)
+    if subset is None:
+        return pilot
+    family = [p for p in catalog if p.name == name or p.name.startswith(f"{name}-")]
+    subsets = {p.tags["subset"]: p for p in family if "subset" in p.tags}
+    if subset.upper() not in subsets:
+        known = ", ".join(sorted(subsets)) or "none"
+        raise NotFound(f"pilot {name!r} has no subset {subset!r}; its subsets: {known}")
+    return subsets[subset.upper()]
 
 
 def model_registry(settings: Settings) -> ModelRegistry:
@@ -164,10 +201,11 @@ def train(
         bool, typer.Option(help="Small budget, 2 folds (smoke runs).")
     ] = False,
     folds: Annotated[int | None, typer.Option(help="Override the CV folds.")] = None,
+    subset: Subset = None,
 ) -> None:
     """Train PILOT, evaluate it, explain it and register it as candidate."""
     settings = get_settings()
-    spec = pilot_catalog().get(pilot)
+    spec = resolve_pilot(pilot, subset)
     params = TrainParams(
         seed=settings.seed if seed is None else seed, quick=quick, cv_folds=folds
     )
@@ -199,10 +237,10 @@ def train(
     )
 
 
-def evaluate(pilot: PilotName, version: Ref = None) -> None:
+def evaluate(pilot: PilotName, version: Ref = None, subset: Subset = None) -> None:
     """Evaluate a registered version of PILOT on its official test split."""
     settings = get_settings()
-    spec = pilot_catalog().get(pilot)
+    spec = resolve_pilot(pilot, subset)
     registry = model_registry(settings)
     report = evaluate_pilot(spec, pool_source(settings, spec), registry, version)
     console.print(
@@ -229,10 +267,11 @@ def explain(
     ] = None,
     top: Annotated[int, typer.Option(help="Features shown per row.")] = 3,
     limit: Annotated[int, typer.Option(help="Rows shown in the terminal.")] = 20,
+    subset: Subset = None,
 ) -> None:
     """Predict and explain every row of an input file with PILOT's model."""
     settings = get_settings()
-    spec = pilot_catalog().get(pilot)
+    spec = resolve_pilot(pilot, subset)
     frame, first_line = read_request_file(input_file)
     served = ServedModel.load(spec, model_registry(settings), version)
     predictions, explanation = served.explain(

@@ -42,6 +42,23 @@ ORG = "industry"
 SUBSETS = ("FD001", "FD002", "FD003", "FD004")
 
 
+def pilot_name(subset: str) -> str:
+    """Registry name of a subset's pilot: ``industry-rul`` for FD001, else suffixed.
+
+    FD001 keeps the plain name (the pilot's first and default subset); each
+    other subset is its own pilot, so its models are registered apart.
+
+    Examples
+    --------
+    >>> pilot_name("FD001"), pilot_name("fd003")
+    ('industry-rul', 'industry-rul-fd003')
+    """
+    name = subset.upper()
+    if name not in SUBSETS:
+        raise ValueError(f"Expected a subset in {SUBSETS}, got {subset!r}.")
+    return NAME if name == SUBSETS[0] else f"{NAME}-{name.lower()}"
+
+
 def dataset_names(subset: str) -> tuple[str, str, str]:
     """Pool names of a subset's training, test and RUL tables."""
     key = subset.lower()
@@ -227,12 +244,12 @@ def rul_pilot(subset: str = "FD001") -> DomainPipeline:
 
     Examples
     --------
-    >>> rul_pilot("FD002").tags["subset"]
-    'FD002'
+    >>> pilot = rul_pilot("FD002")
+    >>> pilot.name, pilot.tags["subset"]
+    ('industry-rul-fd002', 'FD002')
     """
+    pilot = pilot_name(subset)
     name = subset.upper()
-    if name not in SUBSETS:
-        raise ValueError(f"Expected a subset in {SUBSETS}, got {subset!r}.")
     train_name, test_name, rul_name = dataset_names(name)
 
     def locate(part: str) -> Any:
@@ -260,7 +277,7 @@ def rul_pilot(subset: str = "FD001") -> DomainPipeline:
         return RulPilotModel(params, seed)
 
     return DomainPipeline(
-        name=NAME,
+        name=pilot,
         title=f"Remaining useful life of turbofan engines (C-MAPSS {name})",
         contract=contract,
         split=make_split(name),
@@ -276,3 +293,14 @@ def rul_pilot(subset: str = "FD001") -> DomainPipeline:
         cv_folds=2,
         tags={"subset": name},
     )
+
+
+def rul_pilots() -> list[DomainPipeline]:
+    """One pilot per C-MAPSS subset, FD001 first.
+
+    Examples
+    --------
+    >>> [p.name for p in rul_pilots()][:2]
+    ['industry-rul', 'industry-rul-fd002']
+    """
+    return [rul_pilot(subset) for subset in SUBSETS]
