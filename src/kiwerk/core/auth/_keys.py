@@ -15,8 +15,8 @@ import re
 import secrets
 import time
 
-from kiwerk.core.auth._errors import Unauthenticated
 from kiwerk.core.store import ApiKeyRecord, MetadataStore
+from kiwerk.errors import Unauthenticated
 
 _KEY = re.compile(r"^kw_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 ROLES = ("owner", "analyst", "viewer")

@@ -20,11 +20,11 @@ from kiwerk.core.auth import (
     RateLimiter,
     TokenClaims,
     TokenSigner,
-    Unauthenticated,
     check_key,
 )
 from kiwerk.core.data import Pool
 from kiwerk.core.store import ApiKeyRecord, MetadataStore
+from kiwerk.errors import Unauthenticated
 from kiwerk.interfaces.api._serving import ModelService
 from kiwerk.interfaces.api.params import ApiParams
 from kiwerk.settings import Settings

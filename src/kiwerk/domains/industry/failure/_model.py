@@ -12,12 +12,15 @@ predicted and are not modelled.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 import pandas as pd
 
 from kiwerk.errors import NotFittedError
+
+if TYPE_CHECKING:
+    from kiwerk.core.models.onnx import EdgeModel
 
 TARGET = "Machine failure"
 MODES = ("TWF", "HDF", "PWF", "OSF")
@@ -184,6 +187,13 @@ class FailureModel:
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """1 where the failure probability reaches the tuned threshold."""
         return (self.predict_proba(X)[:, 1] >= self.threshold_).astype(int)
+
+    def to_onnx(self) -> EdgeModel:
+        """The model with its feature step as one ONNX graph (edge export)."""
+        from kiwerk.domains.industry.failure._onnx import failure_to_onnx
+
+        self._check(pd.DataFrame(columns=self.features_))
+        return failure_to_onnx(self)
 
     def predict_type(self, X: pd.DataFrame) -> np.ndarray:
         """The most likely failure mode where a failure is predicted, else ``none``."""

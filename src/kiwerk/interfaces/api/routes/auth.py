@@ -8,8 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from kiwerk.core.auth import Unauthenticated
-from kiwerk.errors import AccessDenied
+from kiwerk.errors import AccessDenied, Unauthenticated
 from kiwerk.interfaces.api.deps import PrincipalDep, ServicesDep
 from kiwerk.interfaces.api.errors import problem_responses
 from kiwerk.interfaces.api.routes._access import require_user, roles
