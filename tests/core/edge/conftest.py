@@ -3,13 +3,10 @@
 - ``ai4i_numeric``: the AI4I slice's five process columns under plain names,
   and the failure label (real data; LightGBM refuses brackets in names).
 - ``lgbm_onnx``: a LightGBM classifier fitted on it and exported (path).
-- ``broker``: a real mosquitto on a free loopback port (skipped without it).
 """
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +14,6 @@ import pandas as pd
 import pytest
 
 from kiwerk.core.models.onnx import export_onnx
-from kiwerk.domains.industry.stream import LocalBroker
 
 COLUMNS = {
     "Air temperature [K]": "air",
@@ -50,13 +46,3 @@ def lgbm_onnx(
     path = tmp_path_factory.mktemp("edge") / "lgbm.onnx"
     export_onnx(model).save(path)
     return path, model
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[LocalBroker]:
-    """A running mosquitto on 127.0.0.1:<free port>, state under tmp_path."""
-    if shutil.which("mosquitto") is None and not Path("/usr/sbin/mosquitto").exists():
-        pytest.skip("mosquitto not installed (scripts/system-packages installs it)")
-    b = LocalBroker(tmp_path / "broker").start()
-    yield b
-    b.stop()

@@ -25,11 +25,12 @@ from fastapi.openapi.utils import get_openapi
 from kiwerk import __version__
 from kiwerk.core.auth import PasswordHasher, RateLimiter, TokenSigner
 from kiwerk.core.data import Pool
+from kiwerk.core.monitor.live import AlertParams
 from kiwerk.core.store import MetadataStore
 from kiwerk.interfaces.api import errors
 from kiwerk.interfaces.api._guard import RequestGuard
 from kiwerk.interfaces.api._serving import ModelService
-from kiwerk.interfaces.api.deps import RoleCache, Services
+from kiwerk.interfaces.api.deps import KeyCache, RoleCache, Services
 from kiwerk.interfaces.api.params import ApiParams
 from kiwerk.interfaces.api.routes import audit, auth, datasets, jobs, models, orgs
 from kiwerk.interfaces.api.schemas import Health, Problem
@@ -57,6 +58,14 @@ def build_services(settings: Settings, params: ApiParams) -> Services:
         store,
         secret=settings.secret_key,
         monitor=params.monitor,
+        performance=params.performance,
+        alerts=AlertParams(
+            webhook_url=settings.alert_webhook_url,
+            mqtt_host=settings.alert_mqtt_host,
+            mqtt_port=settings.alert_mqtt_port,
+            mqtt_topic=settings.alert_mqtt_topic,
+            repeat_s=params.alert_repeat_s,
+        ),
     )
     return Services(
         settings=settings,
@@ -68,6 +77,7 @@ def build_services(settings: Settings, params: ApiParams) -> Services:
         limiter=RateLimiter(),
         models=models,
         roles=RoleCache(pool),
+        keys=KeyCache(store),
     )
 
 
