@@ -10,9 +10,12 @@ The hierarchy::
     │   ├── ChecksumError                    a file's sha256 does not match
     │   └── DatasetUnavailable               a dataset is absent and cannot be fetched
     ├── AccessDenied (PermissionError)    a user lacks the role or grant
+    │   └── Unauthenticated                  missing, bad, expired or revoked login
     ├── NotFound (LookupError)            an unknown dataset, version, model, ...
     ├── Conflict                          a concurrent write or an existing name
     ├── IntegrityError                    stored state was tampered with
+    ├── RateLimited                       a key sent more requests than allowed
+    ├── ExportError                       a model cannot be exported (e.g. to ONNX)
     └── NotFittedError (ValueError, AttributeError)
 
 The CLI turns a ``KiwerkError`` into its message and a non-zero exit; the API
@@ -98,6 +101,10 @@ class AccessDenied(KiwerkError, PermissionError):
     exit_code = 4
 
 
+class Unauthenticated(AccessDenied):
+    """Credentials are missing, malformed, expired, revoked or wrong."""
+
+
 class NotFound(KiwerkError, LookupError):
     """An unknown dataset, version, organisation, user or model."""
 
@@ -116,6 +123,30 @@ class IntegrityError(KiwerkError):
     exit_code = 7
 
 
+class RateLimited(KiwerkError):
+    """A key sent more requests than its rate allows.
+
+    Parameters
+    ----------
+    message
+        What happened.
+    retry_after
+        Seconds until the next request will be accepted.
+    """
+
+    exit_code = 9
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ExportError(KiwerkError):
+    """A model cannot be exported to the requested format."""
+
+    exit_code = 10
+
+
 class NotFittedError(KiwerkError, ValueError, AttributeError):
     """A model was used before it was trained."""
 
@@ -131,8 +162,11 @@ __all__ = [
     "DataError",
     "DataFormatError",
     "DatasetUnavailable",
+    "ExportError",
     "IntegrityError",
     "KiwerkError",
     "NotFittedError",
     "NotFound",
+    "RateLimited",
+    "Unauthenticated",
 ]

@@ -78,6 +78,14 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy URL of the metadata store; default SQLite in <home>.",
     )
+    alert_webhook_url: str | None = Field(
+        default=None, description="POST monitoring alerts (JSON) to this URL."
+    )
+    alert_mqtt_host: str | None = Field(
+        default=None, description="Publish monitoring alerts to this MQTT broker."
+    )
+    alert_mqtt_port: int = 1883
+    alert_mqtt_topic: str = "kiwerk/alerts"
     user: str = Field(default="admin", description="The acting user for the CLI.")
     secret_key: str = Field(default=_DEV_SECRET, description="Signs API tokens.")
     seed: int = 42

@@ -4,10 +4,12 @@
 - ``toy_pilot``: a complete pilot on ``toy_rows`` built from core parts only,
   so the core tests do not depend on any domain.
 - ``toy_source``: the rows as a data source (dataset ``toy``).
+- ``broker``: a real mosquitto on a free loopback port (skipped without it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ from kiwerk.core.pipeline import (
     Split,
     stratified_folds,
 )
+from kiwerk.domains.industry.stream import LocalBroker
 
 
 def _rows(seed: int = 0, n: int = 600) -> pd.DataFrame:
@@ -140,3 +143,15 @@ def toy_pilot() -> DomainPipeline:
 def toy_source(toy_rows: pd.DataFrame) -> FrameSource:
     """``toy_rows`` as the data source's dataset ``toy``."""
     return FrameSource({"toy": toy_rows})
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[LocalBroker]:
+    """A running mosquitto on 127.0.0.1:<free port>, state under tmp_path."""
+    import shutil
+
+    if shutil.which("mosquitto") is None and not Path("/usr/sbin/mosquitto").exists():
+        pytest.skip("mosquitto not installed (scripts/system-packages installs it)")
+    b = LocalBroker(tmp_path / "broker").start()
+    yield b
+    b.stop()

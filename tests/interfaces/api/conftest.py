@@ -27,7 +27,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kiwerk.core.auth import PasswordParams, bootstrap_owner
-from kiwerk.core.monitor.live import LiveMonitorParams
+from kiwerk.core.monitor.live import LiveMonitorParams, PerformanceParams
 from kiwerk.core.store import MetadataStore
 from kiwerk.core.store import _tables as tables
 from kiwerk.interfaces.api import ApiParams, create_app
@@ -38,6 +38,7 @@ PASSWORD = "correct horse battery staple"
 FAST = ApiParams(
     passwords=PasswordParams(time_cost=1, memory_kib=8192, parallelism=1),
     monitor=LiveMonitorParams(reference_size=200, window_size=100),
+    performance=PerformanceParams(window_size=50, max_remembered=150),
 )
 PUMPS = (
     "ts,machine,operator,temp,speed\n"

@@ -140,6 +140,8 @@ def test_predictions_are_logged_hashed_and_monitored(
     assert "Torque [Nm]" in windows[-1]["alerts"]
     assert windows[-1]["columns"]["Torque [Nm]"]["psi"] > 0.2
     assert windows[-1]["columns"]["Torque [Nm]"]["wasserstein"] > 0
+    drift = [a for a in series["alerts"] if a["source"] == "drift"]
+    assert [a["name"] for a in drift].count("Torque [Nm]") == 1  # once, not per window
     logged = series["logged_predictions"]
     assert len(logged) == 20
     assert all(len(e["input_hash"]) == 16 for e in logged)
@@ -166,3 +168,56 @@ def test_model_card_is_generated_from_registry_and_pool(trained: Any) -> None:
     assert ref.content_hash in text
     assert f"f1: {record.metrics['f1']:.4g}" in text
     assert "<h2>Known limits</h2>" in card.to_html()
+
+
+def test_labels_give_performance_windows_and_alerts(
+    trained: Any, data_dir: Path
+) -> None:
+    """Ground truth posted by prediction id (remembered or from the log) gives
+    metric windows; wrong labels raise one accuracy alert; unknown ids count."""
+    ian = trained.headers["ian"]
+    rows = pd.read_csv(data_dir / "ai4i2020" / "ai4i2020.csv", nrows=300)
+    truth = rows["Machine failure"].astype(int).tolist()
+    ids, decisions = [], []
+    for start in (0, 100, 200):  # the first request is forgotten (150 rows kept)
+        part = rows.iloc[start : start + 100][INPUTS]
+        r = trained.client.post(
+            f"{URL}/predict/batch",
+            headers=ian,
+            json={"columns": part.to_dict(orient="list")},
+        )
+        assert r.status_code == 200, r.text
+        body = r.json()
+        ids += [f"{body['request_id']}-{i}" for i in range(100)]
+        decisions += body["predictions"]["failure"]
+    labels = [{"prediction_id": p, "label": y} for p, y in zip(ids, truth, strict=True)]
+    labels.append({"prediction_id": "0123456789abcdef0123-5", "label": 1})
+    r = trained.client.post(f"{URL}/labels", headers=ian, json={"labels": labels[:150]})
+    assert r.status_code == 200, r.text
+    assert r.json()["matched"] == 150  # 100 of them found in the prediction log
+    wrong = [
+        {**item, "label": 1 - d}
+        for item, d in zip(labels[150:300], decisions[150:], strict=True)
+    ]
+    r = trained.client.post(
+        f"{URL}/labels", headers=ian, json={"labels": [*wrong, labels[-1]]}
+    )
+    assert (r.json()["received"], r.json()["matched"]) == (151, 150)
+    series = trained.client.get(f"{URL}/monitoring", headers=ian).json()
+    windows = series["performance"]
+    assert len(windows) == 6
+    expected = sum(d == y for d, y in zip(decisions[:50], truth[:50], strict=True)) / 50
+    assert windows[0]["metrics"]["accuracy"] == pytest.approx(expected)
+    assert [w["metrics"]["accuracy"] for w in windows[3:]] == [0.0, 0.0, 0.0]
+    assert series["performance_state"]["unmatched_labels"] == 1
+    alerts = [a for a in series["alerts"] if a["source"] == "performance"]
+    # three bad windows, each alert delivered once (de-duplicated)
+    assert sorted(a["name"] for a in alerts) == ["accuracy", "f1"]
+    r = trained.client.post(
+        f"{URL}/labels", headers=trained.headers["ida"], json={"labels": labels[:1]}
+    )
+    assert r.status_code == 200  # owners may post too
+    r = trained.client.post(
+        f"{URL}/labels", headers=trained.headers["bob"], json={"labels": labels[:1]}
+    )
+    assert r.status_code == 404

@@ -13,11 +13,11 @@ Examples
 """
 
 from kiwerk.core.auth._bootstrap import bootstrap_owner, set_password
-from kiwerk.core.auth._errors import RateLimited, Unauthenticated
 from kiwerk.core.auth._keys import check_key, hash_secret, key_actor, new_key
 from kiwerk.core.auth._passwords import PasswordHasher, PasswordParams
 from kiwerk.core.auth._ratelimit import RateLimiter
 from kiwerk.core.auth._tokens import IssuedToken, TokenClaims, TokenSigner
+from kiwerk.errors import RateLimited, Unauthenticated
 
 __all__ = [
     "IssuedToken",

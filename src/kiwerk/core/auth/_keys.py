@@ -14,9 +14,10 @@ import hmac
 import re
 import secrets
 import time
+from typing import Protocol
 
-from kiwerk.core.auth._errors import Unauthenticated
-from kiwerk.core.store import ApiKeyRecord, MetadataStore
+from kiwerk.core.store import ApiKeyRecord
+from kiwerk.errors import Unauthenticated
 
 _KEY = re.compile(r"^kw_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 ROLES = ("owner", "analyst", "viewer")
@@ -77,9 +78,15 @@ def new_key(
     return f"kw_{key_id}_{secret}", record
 
 
-def check_key(
-    store: MetadataStore, text: str, *, now: float | None = None
-) -> ApiKeyRecord:
+class KeyLookup(Protocol):
+    """Finds key records by id: the metadata store, or a cache in front of it."""
+
+    def key(self, key_id: str) -> ApiKeyRecord | None:
+        """The record of ``key_id``, if any."""
+        ...
+
+
+def check_key(store: KeyLookup, text: str, *, now: float | None = None) -> ApiKeyRecord:
     """The active key record that ``text`` proves.
 
     Raises

@@ -6,7 +6,7 @@ import threading
 import time
 from collections import OrderedDict
 
-from kiwerk.core.auth._errors import RateLimited
+from kiwerk.errors import RateLimited
 
 
 class RateLimiter:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import jwt
 
-from kiwerk.core.auth._errors import Unauthenticated
+from kiwerk.errors import Unauthenticated
 
 _ALGORITHM = "HS256"
 _ISSUER = "kiwerk"

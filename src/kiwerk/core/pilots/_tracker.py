@@ -120,6 +120,10 @@ class PilotTracker:
         self._engine = sa.create_engine(url)
         _metadata.create_all(self._engine)
 
+    def close(self) -> None:
+        """Release the engine's connections."""
+        self._engine.dispose()
+
     def create(
         self,
         name: str,

@@ -75,8 +75,9 @@ def validate_inputs(
         if column.kind == "number":
             checked[column.name] = _numbers(values, column.name, source, first_line)
         else:
-            text = values.astype("string")
-            bad = ~text.isin(column.categories).fillna(False).to_numpy(dtype=bool)
+            text = _texts(values)
+            allowed = set(column.categories)
+            bad = np.fromiter((t not in allowed for t in text), bool, len(text))
             _fail_first(
                 bad,
                 f"expected one of {list(column.categories)}",
@@ -85,12 +86,25 @@ def validate_inputs(
                 source,
                 first_line,
             )
-            checked[column.name] = text.astype(object)
+            checked[column.name] = pd.Series(text, index=frame.index, dtype=object)
     return pd.DataFrame(checked, index=frame.index)
 
 
+def _texts(values: pd.Series) -> np.ndarray:
+    """Values as ``str`` (missing ones as ``None``), like ``astype("string")``."""
+    raw = values.to_numpy(dtype=object)
+    missing = pd.isna(raw)
+    return np.array(
+        [None if m else str(v) for v, m in zip(raw, missing, strict=True)],
+        dtype=object,
+    )
+
+
 def _numbers(values: pd.Series, name: str, source: str, first: int) -> pd.Series:
-    numeric = pd.to_numeric(values, errors="coerce").astype(float)
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        numeric = values.astype(float)  # already numbers (e.g. a JSON body)
+    else:
+        numeric = pd.to_numeric(values, errors="coerce").astype(float)
     bad = ~np.isfinite(numeric.to_numpy())
     _fail_first(bad, "expected a finite number", values, name, source, first)
     return numeric

@@ -30,7 +30,7 @@ def head_revision() -> str:
     Examples
     --------
     >>> head_revision()
-    '0002'
+    '0003'
     """
     head = _script().get_current_head()
     assert head is not None  # the package always ships a revision

@@ -24,6 +24,7 @@ from kiwerk.core.store._tables import (
     credentials,
     jobs,
     monitor_windows,
+    outcomes,
     predictions,
     revoked_tokens,
 )
@@ -301,6 +302,23 @@ class MetadataStore:
                 .limit(limit)
             ).all()
         return [r._asdict() for r in rows]
+
+    def logged(self, model: str, prediction_id: str) -> dict[str, Any] | None:
+        """The logged prediction ``prediction_id`` of ``model``, if any."""
+        with self.engine.connect() as con:
+            row = con.execute(
+                select(predictions)
+                .where(predictions.c.model == model)
+                .where(predictions.c.prediction_id == prediction_id)
+                .limit(1)
+            ).first()
+        return None if row is None else row._asdict()
+
+    def add_outcomes(self, rows: list[dict[str, Any]]) -> None:
+        """Store ground-truth outcomes (model, prediction_id, label, actor, ts)."""
+        if rows:
+            with self.engine.begin() as con:
+                con.execute(insert(outcomes), rows)
 
     def add_window(self, model: str, version: int, window: dict[str, Any]) -> None:
         """Store one closed monitoring window of ``model``."""

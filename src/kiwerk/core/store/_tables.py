@@ -78,7 +78,21 @@ predictions = Table(
     Column("ts", Float, nullable=False),
     Column("input_hash", String(64), nullable=False),
     Column("output", Text, nullable=False),
+    Column("prediction_id", String(48), nullable=True),
     Index("ix_predictions_model_ts", "model", "ts"),
+    Index("ix_predictions_pid", "prediction_id"),
+)
+
+outcomes = Table(
+    "outcomes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("model", String(128), nullable=False),
+    Column("prediction_id", String(48), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("ts", Float, nullable=False),
+    Index("ix_outcomes_model_pid", "model", "prediction_id"),
 )
 
 monitor_windows = Table(
@@ -98,6 +112,7 @@ __all__ = [
     "jobs",
     "metadata",
     "monitor_windows",
+    "outcomes",
     "predictions",
     "revoked_tokens",
 ]

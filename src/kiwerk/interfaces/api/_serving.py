@@ -13,16 +13,27 @@ never waits for the database. Each served version feeds a
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 import time
+import uuid
 from collections import deque
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kiwerk.core.models import ModelRegistry
-from kiwerk.core.monitor.live import DriftMonitor, LiveMonitorParams
+from kiwerk.core.monitor.live import (
+    AlertDispatcher,
+    AlertParams,
+    DriftMonitor,
+    LiveMonitorParams,
+    PerformanceMonitor,
+    PerformanceParams,
+)
 from kiwerk.core.pipeline import DomainPipeline, PilotCatalog
 from kiwerk.core.serving import ServedModel
 from kiwerk.core.store import MetadataStore
@@ -42,6 +53,37 @@ def out_json_lines(frame: pd.DataFrame) -> list[str]:
     return text.splitlines() if text else []
 
 
+@dataclass(frozen=True)
+class _Chunk:
+    """The predictions of one request, expanded into log rows at flush time."""
+
+    model: str
+    version: int
+    org: str
+    actor: str
+    ts: float
+    request: str
+    inputs: pd.DataFrame
+    outputs: pd.DataFrame
+
+    def rows(
+        self, hashes: np.ndarray[Any, Any], lines: list[str]
+    ) -> list[dict[str, Any]]:
+        return [
+            {
+                "model": self.model,
+                "version": self.version,
+                "org": self.org,
+                "actor": self.actor,
+                "ts": self.ts,
+                "input_hash": f"{int(h):016x}",
+                "output": out,
+                "prediction_id": f"{self.request}-{i}",
+            }
+            for i, (h, out) in enumerate(zip(hashes, lines, strict=True))
+        ]
+
+
 class ModelService:
     """Registry access, model cache, prediction log and monitors of one app.
 
@@ -56,7 +98,11 @@ class ModelService:
     secret
         Keys the HMAC of logged inputs.
     monitor
-        Window sizes and thresholds of the live monitors.
+        Window sizes and thresholds of the live drift monitors.
+    performance
+        Window sizes and thresholds of the ground-truth performance monitors.
+    alerts
+        Where alerts of closed windows are delivered (always to the log).
     cache_s
         How long a resolved model stays cached.
     max_pending
@@ -71,6 +117,8 @@ class ModelService:
         *,
         secret: str,
         monitor: LiveMonitorParams | None = None,
+        performance: PerformanceParams | None = None,
+        alerts: AlertParams | None = None,
         cache_s: float = 30.0,
         max_pending: int = 100_000,
     ) -> None:
@@ -83,8 +131,13 @@ class ModelService:
         self._key16 = digest[:16]  # SipHash key of pandas' keyed row hash
         self._cache: dict[tuple[str, str], tuple[float, ServedModel]] = {}
         self._monitors: dict[tuple[str, int], DriftMonitor] = {}
-        self._stored: dict[tuple[str, int], float] = {}
-        self._pending: deque[dict[str, Any]] = deque(maxlen=max_pending)
+        self._stored: dict[tuple[str, str, int], float] = {}
+        self._pending: deque[_Chunk] = deque()
+        self._pending_rows = 0
+        self._max_pending = max_pending
+        self._performance: dict[str, PerformanceMonitor] = {}
+        self.performance_params = performance or PerformanceParams()
+        self.alerts = AlertDispatcher(alerts)
         self.dropped = 0
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
@@ -127,34 +180,74 @@ class ModelService:
         *,
         org: str,
         actor: str,
-    ) -> None:
-        """Log predictions (hashed inputs) and feed the model's monitor."""
+    ) -> str:
+        """Log predictions (hashed inputs) and feed the model's monitors.
+
+        Returns
+        -------
+        str
+            The request id; row ``i``'s prediction id is ``"<id>-<i>"``.
+            Hashing, log rows and the drift monitor are done by the
+            background flush for all pending requests at once (pandas'
+            per-call overhead dominated single-row requests).
+        """
         name, version = served.record.name, served.record.version
-        stamp = time.time()
-        hashes = pd.util.hash_pandas_object(
-            inputs.reset_index(drop=True), index=False, hash_key=self._key16
-        )
-        outs = out_json_lines(outputs)
-        entries = [
-            {
-                "model": name,
-                "version": version,
-                "org": org,
-                "actor": actor,
-                "ts": stamp,
-                "input_hash": f"{int(h):016x}",
-                "output": out,
-            }
-            for h, out in zip(hashes.to_numpy(), outs, strict=True)
-        ]
+        request = uuid.uuid4().hex[:20]
+        chunk = _Chunk(name, version, org, actor, time.time(), request, inputs, outputs)
         with self._lock:
-            room = self._pending.maxlen or 0
-            self.dropped += max(0, len(self._pending) + len(entries) - room)
-            self._pending.extend(entries)
-            monitor = self._monitors.setdefault(
-                (name, version), DriftMonitor(self.monitor_params)
+            self._pending_rows += len(outputs)
+            self._pending.append(chunk)
+            while self._pending_rows > self._max_pending and len(self._pending) > 1:
+                old = self._pending.popleft()
+                self._pending_rows -= len(old.outputs)
+                self.dropped += len(old.outputs)
+            performance = self._performance.setdefault(
+                name, PerformanceMonitor(self.performance_params)
             )
-        monitor.update(inputs, outputs)
+        performance.remember(request, version, outputs)
+        return request
+
+    def performance(self, name: str) -> PerformanceMonitor:
+        """The ground-truth performance monitor of model ``name``."""
+        with self._lock:
+            return self._performance.setdefault(
+                name, PerformanceMonitor(self.performance_params)
+            )
+
+    def label(
+        self, name: str, items: list[dict[str, Any]], *, actor: str
+    ) -> list[dict[str, Any]]:
+        """Match ground-truth labels with logged predictions of ``name``.
+
+        A prediction no longer held in memory is looked up in the log.
+        Every label is stored (matched or not).
+        """
+        self.flush()  # so that the log holds every prediction served so far
+        perf = self.performance(name)
+        results, stamp = [], time.time()
+        for item in items:
+            pid = item["prediction_id"]
+            found = perf.find(pid)
+            if found is None:
+                logged = self.store.logged(name, pid)
+                if logged is not None:
+                    found = (int(logged["version"]), json.loads(logged["output"]))
+            results.append(
+                perf.label(pid, item["label"], output=item.get("output"), found=found)
+            )
+        self.store.add_outcomes(
+            [
+                {
+                    "model": name,
+                    "prediction_id": i["prediction_id"],
+                    "label": json.dumps(i["label"]),
+                    "actor": actor,
+                    "ts": stamp,
+                }
+                for i in items
+            ]
+        )
+        return results
 
     def monitor(self, name: str, version: int) -> DriftMonitor | None:
         """The live monitor of one served version, if it served anything."""
@@ -168,16 +261,62 @@ class ModelService:
 
     def _flush(self) -> None:
         with self._lock:
-            batch = list(self._pending)
+            chunks = list(self._pending)
             self._pending.clear()
+            self._pending_rows = 0
+        groups: dict[tuple[str, int, tuple[str, ...]], list[_Chunk]] = {}
+        for c in chunks:
+            key = (c.model, c.version, tuple(map(str, c.inputs.columns)))
+            groups.setdefault(key, []).append(c)
+        rows: list[dict[str, Any]] = []
+        for (name, version, _), group in groups.items():
+            rows += self._digest(name, version, group)
+        self.store.log_predictions(rows)
+        with self._lock:
             monitors = list(self._monitors.items())
-        self.store.log_predictions(batch)
+            performance = list(self._performance.items())
         for (name, version), monitor in monitors:
-            last = self._stored.get((name, version), 0.0)
-            for window in monitor.windows():
-                if window["end"] > last:
-                    self.store.add_window(name, version, window)
-                    self._stored[(name, version)] = last = window["end"]
+            for window in self._new(("drift", name, version), monitor.windows()):
+                self.store.add_window(name, version, window)
+                self.alerts.dispatch(name, version, "drift", window)
+        for name, perf in performance:
+            for window in self._new(("performance", name, 0), perf.windows()):
+                version = window["versions"][-1]
+                self.store.add_window(name, version, window)
+                self.alerts.dispatch(name, version, "performance", window)
+
+    def _digest(
+        self, name: str, version: int, group: list[_Chunk]
+    ) -> list[dict[str, Any]]:
+        """Hash, log rows and drift counts of one model's pending requests."""
+        inputs = pd.concat([c.inputs for c in group], ignore_index=True)
+        outputs = pd.concat([c.outputs for c in group], ignore_index=True)
+        hashes = pd.util.hash_pandas_object(
+            inputs, index=False, hash_key=self._key16
+        ).to_numpy()
+        lines = out_json_lines(outputs)
+        rows: list[dict[str, Any]] = []
+        start = 0
+        for c in group:
+            end = start + len(c.outputs)
+            rows += c.rows(hashes[start:end], lines[start:end])
+            start = end
+        with self._lock:
+            monitor = self._monitors.setdefault(
+                (name, version), DriftMonitor(self.monitor_params)
+            )
+        monitor.update(inputs, outputs)
+        return rows
+
+    def _new(
+        self, key: tuple[str, str, int], windows: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The windows closed since the last flush (by end time)."""
+        last = self._stored.get(key, 0.0)
+        fresh = [w for w in windows if w["end"] > last]
+        if fresh:
+            self._stored[key] = fresh[-1]["end"]
+        return fresh
 
     def start(self, every_s: float = 0.5) -> None:
         """Flush in a background thread every ``every_s`` seconds."""

@@ -25,12 +25,13 @@ from fastapi.openapi.utils import get_openapi
 from kiwerk import __version__
 from kiwerk.core.auth import PasswordHasher, RateLimiter, TokenSigner
 from kiwerk.core.data import Pool
+from kiwerk.core.monitor.live import AlertParams
 from kiwerk.core.pilots import PilotTracker
 from kiwerk.core.store import MetadataStore
 from kiwerk.interfaces.api import errors
 from kiwerk.interfaces.api._guard import RequestGuard
 from kiwerk.interfaces.api._serving import ModelService
-from kiwerk.interfaces.api.deps import RoleCache, Services
+from kiwerk.interfaces.api.deps import KeyCache, RoleCache, Services
 from kiwerk.interfaces.api.params import ApiParams
 from kiwerk.interfaces.api.routes import (
     audit,
@@ -67,6 +68,14 @@ def build_services(settings: Settings, params: ApiParams) -> Services:
         store,
         secret=settings.secret_key,
         monitor=params.monitor,
+        performance=params.performance,
+        alerts=AlertParams(
+            webhook_url=settings.alert_webhook_url,
+            mqtt_host=settings.alert_mqtt_host,
+            mqtt_port=settings.alert_mqtt_port,
+            mqtt_topic=settings.alert_mqtt_topic,
+            repeat_s=params.alert_repeat_s,
+        ),
     )
     return Services(
         settings=settings,
@@ -79,6 +88,7 @@ def build_services(settings: Settings, params: ApiParams) -> Services:
         models=models,
         roles=RoleCache(pool),
         tracker=PilotTracker(settings.metadata_url),
+        keys=KeyCache(store),
     )
 
 
@@ -92,6 +102,7 @@ def create_app(settings: Settings, params: ApiParams | None = None) -> FastAPI:
         services.models.start()
         yield
         services.models.stop()
+        services.tracker.close()
         services.store.close()
 
     app = FastAPI(

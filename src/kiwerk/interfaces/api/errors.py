@@ -17,7 +17,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kiwerk.core.auth import RateLimited, Unauthenticated
 from kiwerk.core.models import PromotionRefused
 from kiwerk.errors import (
     AccessDenied,
@@ -32,6 +31,8 @@ from kiwerk.errors import (
     KiwerkError,
     NotFittedError,
     NotFound,
+    RateLimited,
+    Unauthenticated,
 )
 
 log = logging.getLogger("kiwerk.api")

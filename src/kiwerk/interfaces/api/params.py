@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kiwerk.core.auth import PasswordParams
-from kiwerk.core.monitor.live import LiveMonitorParams
+from kiwerk.core.monitor.live import LiveMonitorParams, PerformanceParams
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,10 @@ class ApiParams:
         Argon2id cost of password hashes.
     monitor
         Window sizes and alert thresholds of live model monitoring.
+    performance
+        Window sizes and alert thresholds of ground-truth performance.
+    alert_repeat_s
+        A still-active alert is delivered again after this many seconds.
     """
 
     token_ttl_s: float = 900.0
@@ -37,6 +41,8 @@ class ApiParams:
     max_rows_per_page: int = 1000
     passwords: PasswordParams = field(default_factory=PasswordParams)
     monitor: LiveMonitorParams = field(default_factory=LiveMonitorParams)
+    performance: PerformanceParams = field(default_factory=PerformanceParams)
+    alert_repeat_s: float = 3600.0
 
     def __post_init__(self) -> None:
         if self.token_ttl_s <= 0:

@@ -307,10 +307,11 @@ class PredictRequest(BaseModel):
 
 
 class PredictResult(_Out):
-    """The prediction for one row."""
+    """The prediction for one row; post its ground truth under ``prediction_id``."""
 
     model: str
     version: int
+    prediction_id: str
     prediction: dict[str, Any]
 
 
@@ -322,10 +323,14 @@ class BatchRequest(BaseModel):
 
 
 class BatchResult(_Out):
-    """Predictions for many rows, one array per output column."""
+    """Predictions for many rows, one array per output column.
+
+    Row ``i``'s prediction id is ``"<request_id>-<i>"``.
+    """
 
     model: str
     version: int
+    request_id: str
     rows: int
     predictions: dict[str, list[Any]]
 
@@ -362,14 +367,48 @@ class TrainRequest(BaseModel):
 
 
 class MonitoringResult(_Out):
-    """Drift series of a served version for plotting."""
+    """Drift and performance series of a served version for plotting."""
 
     model: str
     version: int
     params: dict[str, Any]
     state: dict[str, Any]
     windows: list[dict[str, Any]]
+    performance: list[dict[str, Any]] = Field(
+        description="Windows of ground-truth metrics (labels posted to /labels)."
+    )
+    performance_state: dict[str, Any]
+    alerts: list[dict[str, Any]] = Field(description="Recently delivered alerts.")
     logged_predictions: list[dict[str, Any]]
+
+
+class LabelIn(BaseModel):
+    """The true outcome of one logged prediction."""
+
+    prediction_id: str = Field(
+        pattern=r"^[0-9a-f]{20}-[0-9]{1,7}$", examples=["3f9c2a1b4d5e6f708192-0"]
+    )
+    label: bool | int | float | str = Field(examples=[1])
+    output: str | None = Field(
+        default=None,
+        max_length=128,
+        description="Output column to compare; default chosen by the label's type.",
+    )
+
+
+class LabelsRequest(BaseModel):
+    """Ground truth for logged predictions."""
+
+    labels: list[LabelIn] = Field(min_length=1, max_length=10_000)
+
+
+class LabelsResult(_Out):
+    """How many labels met their prediction."""
+
+    model: str
+    received: int
+    matched: int
+    results: list[dict[str, Any]]
 
 
 __all__ = [

@@ -20,6 +20,7 @@ from kiwerk.interfaces.cli import (
     card,
     datasets,
     demo,
+    edge,
     health,
     mobility,
     models,
@@ -50,6 +51,7 @@ app.add_typer(monitor.app, name="monitor")
 app.command("demo")(demo.demo)
 app.add_typer(models.app, name="models")
 app.add_typer(serve.app, name="serve")
+app.add_typer(edge.app, name="edge")
 app.command("train")(pilots.train)
 app.command("evaluate")(pilots.evaluate)
 app.command("explain")(pilots.explain)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,11 +11,14 @@ from rich.console import Console
 from rich.table import Table
 
 from kiwerk.core.models import ModelRecord, promote
+from kiwerk.errors import ExportError
 from kiwerk.interfaces.cli.pilots import model_registry, pilot_catalog
 from kiwerk.interfaces.cli.pool import open_pool
 from kiwerk.settings import get_settings
 
-app = typer.Typer(help="Registered models: list, show, promote.", no_args_is_help=True)
+app = typer.Typer(
+    help="Registered models: list, show, promote, export, card.", no_args_is_help=True
+)
 console = Console()
 
 
@@ -131,3 +135,40 @@ def promote_version(
         f"[green]{name} version {promoted.version} is now production[/] "
         f"({metric} {value:.4f}); recorded in the audit log"
     )
+
+
+@app.command("export")
+def export(
+    name: Annotated[str, typer.Argument(help="Model (pilot) name.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The .onnx file to write.")],
+    version: Annotated[
+        str | None,
+        typer.Option(
+            "--version",
+            "-v",
+            help="Number or alias; default production, else the newest.",
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="Export format (only 'onnx').")
+    ] = "onnx",
+) -> None:
+    """Export a model for the edge: ONNX with its feature spec (FILE and FILE.json).
+
+    Score it with `kiwerk edge run FILE --input rows.csv` (onnxruntime only).
+    """
+    if fmt != "onnx":
+        raise ExportError(f"unknown format {fmt!r}; only 'onnx'")
+    from kiwerk.core.models.onnx import export_record
+
+    registry = model_registry(get_settings())
+    record = registry.resolve(name, version)
+    with console.status(f"converting {name} version {record.version} to ONNX"):
+        edge = export_record(registry, record)
+        side = edge.save(out)
+    size = out.stat().st_size / 1e6
+    console.print(
+        f"[green]wrote {out}[/] ({size:.1f} MB) and its spec {side.name}: inputs "
+        + ", ".join(f"{i['name']} {i['columns']}" for i in edge.spec["inputs"])
+    )
+    console.print(f"feature step: {edge.spec['feature_step']}")

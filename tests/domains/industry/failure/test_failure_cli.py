@@ -146,3 +146,54 @@ def test_bad_request_files_name_column_and_line(
     flat = " ".join(err.split())
     for part in named:
         assert part in flat
+
+
+def test_export_and_edge_run_through_the_cli(
+    kiwerk: Run, cli_env: Path, ai4i: pd.DataFrame, tmp_path: Path
+) -> None:
+    """`models export` writes ONNX + spec; `edge run` scores raw rows like serving."""
+    from kiwerk.core.pipeline import FrameSource, TrainParams, train_pilot
+    from kiwerk.core.serving import ServedModel
+    from kiwerk.domains.industry.failure import failure_pilot
+
+    registry = ModelRegistry(
+        f"sqlite:///{cli_env / 'mlflow.db'}", cli_env / "mlartifacts"
+    )
+    small = ai4i.sample(3000, random_state=0).reset_index(drop=True)
+    train_pilot(
+        failure_pilot(),
+        FrameSource({"ai4i2020": small}),
+        registry,
+        TrainParams(quick=True),
+    )
+    model = tmp_path / "edge" / "failure.onnx"
+    code, out, err = kiwerk(
+        "models", "export", "industry-failure", "--format", "onnx", "--out", str(model)
+    )
+    assert code == 0, err
+    assert "feature step: in-graph" in out
+    assert (tmp_path / "edge" / "failure.onnx.json").is_file()
+    request = tmp_path / "rows.csv"
+    rows = ai4i.tail(200)[REQUEST_COLUMNS]
+    rows.to_csv(request, index=False)
+    scored = tmp_path / "scored.csv"
+    code, _, err = kiwerk(
+        "edge", "run", str(model), "--input", str(request), "--out", str(scored)
+    )
+    assert code == 0, err
+    edge = pd.read_csv(scored)
+    native = ServedModel.load(failure_pilot(), registry).predict(rows)
+    assert (
+        edge["failure_probability"] - native["failure_probability"].to_numpy()
+    ).abs().max() < 1e-5
+    code, _, err = kiwerk(
+        "models",
+        "export",
+        "industry-failure",
+        "--format",
+        "tflite",
+        "--out",
+        str(model),
+    )
+    assert code != 0
+    assert "onnx" in err

@@ -99,3 +99,19 @@ def test_params_are_checked(kwargs: dict[str, float]) -> None:
     """Impossible hyper-parameters are refused when the params are built."""
     with pytest.raises(ValueError, match="Expected"):
         FailureParams(**kwargs)  # type: ignore[arg-type]
+
+
+def test_predict_table_matches_the_single_methods(
+    fitted: tuple[FailureModel, pd.DataFrame, pd.DataFrame],
+) -> None:
+    """The one-pass table equals predict_proba, predict, predict_type, mode_proba."""
+    model, X, _ = fitted
+    table = model.predict_table(X)
+    np.testing.assert_array_equal(
+        table["failure_probability"], model.predict_proba(X)[:, 1]
+    )
+    np.testing.assert_array_equal(table["failure"], model.predict(X))
+    np.testing.assert_array_equal(table["failure_type"], model.predict_type(X))
+    modes = model.mode_proba(X).add_prefix("p_")
+    np.testing.assert_array_equal(table[list(modes.columns)], modes)
+    assert (table["failure"] == 1).any()

@@ -73,13 +73,20 @@ class _Column:
 
     def index(self, values: pd.Series) -> np.ndarray[Any, np.dtype[np.intp]]:
         if self.edges is not None:
-            numbers = pd.to_numeric(values, errors="coerce").to_numpy(float)
+            if pd.api.types.is_numeric_dtype(values):
+                numbers = values.to_numpy(dtype=float)
+            else:
+                numbers = pd.to_numeric(values, errors="coerce").to_numpy(float)
             idx = np.searchsorted(self.edges, numbers, side="right")
             return np.where(np.isnan(numbers), len(self.current) - 1, idx)
         assert self.categories is not None
         lookup = {c: i for i, c in enumerate(self.categories)}
         other = len(self.categories)
-        return np.array([lookup.get(str(v), other) for v in values], dtype=np.intp)
+        return np.fromiter(
+            (lookup.get(str(v), other) for v in values.to_numpy(dtype=object)),
+            np.intp,
+            len(values),
+        )
 
 
 def _build(values: pd.Series, bins: int) -> _Column:
@@ -100,7 +107,7 @@ def _build(values: pd.Series, bins: int) -> _Column:
     else:
         cats = sorted({str(v) for v in values})[:64]
         col = _Column(None, cats, np.zeros(len(cats) + 1), np.zeros(len(cats) + 1))
-    np.add.at(col.reference, col.index(values), 1.0)
+    col.reference += np.bincount(col.index(values), minlength=len(col.reference))
     return col
 
 
@@ -153,6 +160,18 @@ class DriftMonitor:
 
     def update(self, inputs: pd.DataFrame, outputs: pd.DataFrame) -> None:
         """Add served rows (request columns and prediction columns)."""
+        parts = {str(c): inputs[c] for c in inputs.columns}
+        parts.update({f"prediction:{c}": outputs[c] for c in outputs.columns})
+        with self._lock:
+            if self._columns is None:
+                self._reference(inputs, outputs)
+                return
+        # bin indices outside the lock: the expensive part, per column once
+        bins = {n: c.index(parts[n]) for n, c in self._columns.items() if n in parts}
+        with self._lock:
+            self._add(bins, len(inputs))
+
+    def _reference(self, inputs: pd.DataFrame, outputs: pd.DataFrame) -> None:
         frame = pd.concat(
             [
                 inputs.reset_index(drop=True),
@@ -160,13 +179,6 @@ class DriftMonitor:
             ],
             axis=1,
         )
-        with self._lock:
-            if self._columns is None:
-                self._reference(frame)
-                return
-            self._add(frame)
-
-    def _reference(self, frame: pd.DataFrame) -> None:
         need = self.params.reference_size - self._buffered
         self._buffer.append(frame.iloc[:need])
         self._buffered += len(frame.iloc[:need])
@@ -175,17 +187,22 @@ class DriftMonitor:
             self._columns = {str(c): _build(ref[c], self.params.bins) for c in ref}
             self._buffer, self._started = [], time.time()
             if len(frame) > need:
-                self._add(frame.iloc[need:])
+                rest = frame.iloc[need:]
+                bins = {n: c.index(rest[n]) for n, c in self._columns.items()}
+                self._add(bins, len(rest))
 
-    def _add(self, frame: pd.DataFrame) -> None:
+    def _add(self, bins: dict[str, np.ndarray[Any, Any]], rows: int) -> None:
         assert self._columns is not None
-        while len(frame):
-            take = frame.iloc[: self.params.window_size - self._count]
-            for name, col in self._columns.items():
-                if name in take:
-                    np.add.at(col.current, col.index(take[name]), 1.0)
-            self._count += len(take)
-            frame = frame.iloc[len(take) :]
+        start = 0
+        while start < rows:
+            take = min(self.params.window_size - self._count, rows - start)
+            for name, idx in bins.items():
+                col = self._columns[name]
+                col.current += np.bincount(
+                    idx[start : start + take], minlength=len(col.current)
+                )
+            self._count += take
+            start += take
             if self._count >= self.params.window_size:
                 self._close_window()
 

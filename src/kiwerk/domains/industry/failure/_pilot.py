@@ -170,16 +170,7 @@ def explain_failure(model: FailureModel, X: pd.DataFrame) -> Explanation:
 
 def predict_failure(model: FailureModel, X: pd.DataFrame) -> pd.DataFrame:
     """Failure probability, decision, most likely type and per-mode risks."""
-    modes = model.mode_proba(X)
-    table = pd.DataFrame(
-        {
-            "failure_probability": model.predict_proba(X)[:, 1],
-            "failure": model.predict(X),
-            "failure_type": model.predict_type(X),
-        },
-        index=X.index,
-    )
-    return pd.concat([table, modes.add_prefix("p_")], axis=1)
+    return model.predict_table(X)
 
 
 def _locate(data: Path) -> Path:

@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from kiwerk.core.auth import IssuedToken, Unauthenticated
-from kiwerk.errors import AccessDenied
+from kiwerk.core.auth import IssuedToken
+from kiwerk.errors import AccessDenied, Unauthenticated
 from kiwerk.interfaces.api._session import clear_session, csrf_token, set_session
 from kiwerk.interfaces.api.deps import PrincipalDep, Services, ServicesDep
 from kiwerk.interfaces.api.errors import problem_responses

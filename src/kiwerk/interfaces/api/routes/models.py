@@ -7,9 +7,9 @@ see and use them, analysts train, owners promote; everyone else gets 404.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
+import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
@@ -28,6 +28,8 @@ from kiwerk.interfaces.api.schemas import (
     ExplainRequest,
     ExplainResult,
     JobPublic,
+    LabelsRequest,
+    LabelsResult,
     ModelPublic,
     ModelVersionPublic,
     MonitoringResult,
@@ -140,11 +142,16 @@ def predict(
     served = services.models.served(name, version)
     frame = pd.DataFrame([body.input])
     out = served.predict(frame, source="request body 'input'")
-    services.models.record(
+    request = services.models.record(
         served, frame, out, org=pilot.contract.org, actor=principal.actor
     )
-    row = json.loads(out.iloc[:1].to_json(orient="records"))[0]
-    return PredictResult(model=name, version=served.record.version, prediction=row)
+    row = _columns(out.iloc[:1])
+    return PredictResult(
+        model=name,
+        version=served.record.version,
+        prediction_id=f"{request}-0",
+        prediction={k: v[0] for k, v in row.items()},
+    )
 
 
 @router.post("/{name}/predict/batch", response_model=BatchResult, responses=_ERRORS)
@@ -167,21 +174,33 @@ def predict_batch(
         raise ProblemError(422, "no rows to predict")
     served = services.models.served(name, version)
     out = served.predict(frame, source="request body")
-    services.models.record(
+    request = services.models.record(
         served, frame, out, org=pilot.contract.org, actor=principal.actor
     )
     return BatchResult(
         model=name,
         version=served.record.version,
+        request_id=request,
         rows=len(out),
         predictions=_columns(out),
     )
 
 
 def _columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
-    split = json.loads(frame.to_json(orient="split", index=False))
-    data = split["data"]
-    return {str(c): [row[i] for row in data] for i, c in enumerate(split["columns"])}
+    """Column lists of plain Python values (missing and non-finite → None)."""
+    out: dict[str, list[Any]] = {}
+    for name in frame.columns:
+        values = frame[name]
+        if pd.api.types.is_float_dtype(values):
+            array = values.to_numpy(dtype=object)
+            finite = np.isfinite(values.to_numpy(dtype=float))
+            array[~finite] = None
+            out[str(name)] = array.tolist()
+        elif pd.api.types.is_numeric_dtype(values):
+            out[str(name)] = values.to_numpy().tolist()
+        else:
+            out[str(name)] = [None if pd.isna(v) else v for v in values.tolist()]
+    return out
 
 
 @router.post("/{name}/explain", response_model=ExplainResult, responses=_ERRORS)
@@ -197,7 +216,8 @@ def explain(
     served = services.models.served(name, version)
     frame = pd.DataFrame(body.rows)
     out, explanation = served.explain(frame, source="request body 'rows'")
-    rows = json.loads(out.to_json(orient="records"))
+    cols = _columns(out)
+    rows = [{k: v[i] for k, v in cols.items()} for i in range(len(out))]
     return ExplainResult(
         model=name,
         version=served.record.version,
@@ -228,6 +248,35 @@ def train(
     return JobPublic.model_validate(job)
 
 
+@router.post("/{name}/labels", response_model=LabelsResult, responses=_ERRORS)
+def post_labels(
+    services: ServicesDep,
+    principal: PrincipalDep,
+    name: ModelName,
+    body: LabelsRequest,
+) -> LabelsResult:
+    """Post ground truth for logged predictions (analysts); feeds performance.
+
+    Each label names a ``prediction_id`` from ``/predict`` (or
+    ``<request_id>-<row>`` from ``/predict/batch``). Unknown ids are counted,
+    not refused. Recorded in the audit log.
+    """
+    pilot = _pilot(services, principal, name)
+    services.pool.require_role(principal.actor, pilot.contract.org, "analyst")
+    items = [item.model_dump() for item in body.labels]
+    results = services.models.label(name, items, actor=principal.actor)
+    matched = sum(bool(r["matched"]) for r in results)
+    services.pool.audit.append(
+        principal.actor,
+        "post_labels",
+        name,
+        {"labels": len(items), "matched": matched},
+    )
+    return LabelsResult(
+        model=name, received=len(items), matched=matched, results=results
+    )
+
+
 @router.get("/{name}/monitoring", response_model=MonitoringResult, responses=_ERRORS)
 def monitoring(
     services: ServicesDep,
@@ -243,12 +292,20 @@ def monitoring(
     monitor = services.models.monitor(name, record.version)
     state: dict[str, Any] = monitor.state() if monitor else {"reference_rows": 0}
     logged = services.store.predictions(name, limit=20)
+    stored = services.store.windows(name, version=record.version, limit=limit)
+    perf = services.models.performance(name)
     return MonitoringResult(
         model=name,
         version=record.version,
-        params=services.models.monitor_params.__dict__,
+        params={
+            **services.models.monitor_params.__dict__,
+            "performance": services.models.performance_params.__dict__,
+        },
         state=state,
-        windows=services.store.windows(name, version=record.version, limit=limit),
+        windows=[w for w in stored if w.get("kind") != "performance"],
+        performance=[w for w in stored if w.get("kind") == "performance"],
+        performance_state=perf.state(),
+        alerts=[a for a in services.models.alerts.sent if a["model"] == name],
         logged_predictions=[
             {k: r[k] for k in ("version", "ts", "input_hash", "output", "actor")}
             for r in logged

@@ -149,6 +149,7 @@ def revoke_key(
     if record is None or record.org != org:
         raise ProblemError(404, f"API key {key_id!r} not found")
     services.store.revoke_key(key_id)
+    services.keys.forget(key_id)
     services.pool.audit.append(principal.actor, "revoke_key", f"{org}/{record.actor}")
     return Response(status_code=204)
 
