@@ -78,6 +78,15 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy URL of the metadata store; default SQLite in <home>.",
     )
+    ray_address: str | None = Field(
+        default=None,
+        description="Ray cluster for tune/score (auto, local or host:port); "
+        "default in-process.",
+    )
+    broker_url: str | None = Field(
+        default=None,
+        description="MQTT broker of the stream monitor (mqtt://host:port).",
+    )
     user: str = Field(default="admin", description="The acting user for the CLI.")
     secret_key: str = Field(default=_DEV_SECRET, description="Signs API tokens.")
     seed: int = 42

@@ -20,6 +20,7 @@ from kiwerk.interfaces.cli import (
     card,
     datasets,
     demo,
+    doctor,
     health,
     mobility,
     models,
@@ -27,6 +28,7 @@ from kiwerk.interfaces.cli import (
     pilots,
     pool,
     readiness,
+    scale,
     serve,
     simulate,
     tracker,
@@ -53,6 +55,9 @@ app.add_typer(serve.app, name="serve")
 app.command("train")(pilots.train)
 app.command("evaluate")(pilots.evaluate)
 app.command("explain")(pilots.explain)
+app.command("tune")(scale.tune)
+app.command("score")(scale.score)
+app.command("doctor")(doctor.doctor)
 
 err_console = Console(stderr=True)
 
