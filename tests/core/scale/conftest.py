@@ -3,6 +3,7 @@
 - ``tunable_pilot``: the core toy pilot with a search space and 4 folds.
 - ``served_toy``: the toy pilot's model fitted on its rows, ready to serve.
 - ``toy_parquet``: the toy rows written as a Parquet file of small row groups.
+- ``local_ray_pickling``: the test pilots travel to Ray workers by value.
 - ``local_ray``: one local Ray (2 CPUs, small object store) for the module's
   Ray tests, shut down afterwards.
 """
@@ -83,16 +84,21 @@ def toy_parquet(
     return path
 
 
-@pytest.fixture(scope="module")
-def local_ray(tunable_pilot: DomainPipeline) -> Iterator[dict[str, float]]:
-    """A local Ray with 2 CPUs for the module's tests; shut down after them.
+@pytest.fixture(scope="session")
+def local_ray_pickling(tunable_pilot: DomainPipeline) -> None:
+    """Send the test pilots to Ray workers by value.
 
-    The test pilots live in conftest modules Ray's workers cannot import, so
-    they travel by value.
+    They live in conftest modules that Ray's workers cannot import.
     """
     from ray import cloudpickle
 
     for fn in (tunable_pilot.split, _tuned):
         cloudpickle.register_pickle_by_value(sys.modules[fn.__module__])  # type: ignore[no-untyped-call]
+
+
+@pytest.fixture(scope="module")
+def local_ray(local_ray_pickling: None) -> Iterator[dict[str, float]]:
+    """A local Ray with 2 CPUs for the module's tests; shut down after them."""
+    del local_ray_pickling  # only needed to have run first
     with ray_session(RayParams("local", object_store_mib=256, num_cpus=2)) as res:
         yield res

@@ -12,6 +12,7 @@ Parquet, in input order. Both write the same rows in the same order.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,13 +190,15 @@ def _on_ray(
         context = ray.data.DataContext.get_current()
         context.execution_options.preserve_order = True
         context.enable_progress_bars = False
-        # each scoring actor asks for half a CPU, so listing, reading and
-        # writing tasks find a free CPU beside them (with whole CPUs, two
-        # actors on a 2-CPU node would starve the reader and stall the run)
-        # blocks of about one batch: memory stays bounded and every actor
-        # gets work even from a single file
+        # scoring actors and the read/write tasks ask for a quarter CPU each:
+        # they are scheduling tokens, the pool size fixes the parallelism. With
+        # whole CPUs, two actors on a 2-CPU node (or on the node left after
+        # losing one) would starve the reader and writer and stall the run.
+        # Blocks of about one batch keep memory bounded and feed every actor.
         context.target_max_block_size = _block_bytes(files, params.batch_rows)
         actors = params.concurrency or max(1, int(resources.get("CPU", 1)))
+        rows = sum(pq.ParquetFile(p).metadata.num_rows for p in files)
+        actors = min(actors, max(1, -(-rows // params.batch_rows)))
         dataset = ray.data.read_parquet([str(p) for p in files], num_cpus=0.25)
         scored = dataset.map_batches(
             BatchScorer,
@@ -203,18 +206,23 @@ def _on_ray(
             batch_size=params.batch_rows,
             batch_format="pandas",
             compute=ray.data.ActorPoolStrategy(size=actors),
-            num_cpus=0.5,
+            num_cpus=0.25,
             max_restarts=3,
             max_task_retries=3,
         )
-        scored.write_parquet(str(out), ray_remote_args={"num_cpus": 0.25})
+        with warnings.catch_warnings():
+            # write_parquet has no named replacement for ray_remote_args yet
+            warnings.filterwarnings(
+                "ignore", message="`ray_remote_args` is deprecated", category=Warning
+            )
+            scored.write_parquet(str(out), ray_remote_args={"num_cpus": 0.25})
         return int(
             sum(pq.ParquetFile(p).metadata.num_rows for p in out.glob("*.parquet"))
         )
 
 
 def _block_bytes(files: Sequence[Path], batch_rows: int) -> int:
-    """Bytes of about ``batch_rows`` decoded rows of ``files`` (at least 1 MiB)."""
+    """Bytes of about ``batch_rows`` decoded rows of ``files`` (at least 8 KiB)."""
     rows = size = 0
     for path in files:
         meta = pq.ParquetFile(path).metadata
@@ -223,7 +231,7 @@ def _block_bytes(files: Sequence[Path], batch_rows: int) -> int:
             meta.row_group(i).total_byte_size for i in range(meta.num_row_groups)
         )
     per_row = size / rows if rows else 64.0
-    return max(2**20, int(per_row * batch_rows))
+    return max(2**13, int(per_row * batch_rows))
 
 
 def _constructor(
