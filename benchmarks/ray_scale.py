@@ -55,31 +55,41 @@ from kiwerk.settings import Settings
 T = TypeVar("T")
 
 
+def _tree_rss_mib(root: int) -> float:
+    """Summed RSS of ``root`` and all its descendants, from /proc."""
+    parents, rss = {}, {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        kib = [
+            line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")
+        ]
+        rss[int(entry.name)] = int(kib[0]) if kib else 0
+    tree, grown = {root}, True
+    while grown:
+        more = {pid for pid, ppid in parents.items() if ppid in tree} - tree
+        tree |= more
+        grown = bool(more)
+    return sum(rss.get(pid, 0) for pid in tree) / 1024
+
+
 class PeakRss:
     """Peak summed RSS (MiB) of this process and all its descendants."""
 
     def __init__(self) -> None:
-        import psutil  # type: ignore[import-untyped]
-
-        self._me = psutil.Process()
         self.peak = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
-    def _total(self) -> float:
-        import psutil
-
-        total = 0
-        for proc in [self._me, *self._me.children(recursive=True)]:
-            try:
-                total += proc.memory_info().rss
-            except psutil.Error:
-                continue
-        return total / 2**20
-
     def _sample(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, self._total())
+            self.peak = max(self.peak, _tree_rss_mib(os.getpid()))
             time.sleep(0.1)
 
     def __enter__(self) -> PeakRss:

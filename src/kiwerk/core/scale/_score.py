@@ -190,11 +190,13 @@ def _on_ray(
         context = ray.data.DataContext.get_current()
         context.execution_options.preserve_order = True
         context.enable_progress_bars = False
-        # scoring actors and the read/write tasks ask for a quarter CPU each:
-        # they are scheduling tokens, the pool size fixes the parallelism. With
-        # whole CPUs, two actors on a 2-CPU node (or on the node left after
-        # losing one) would starve the reader and writer and stall the run.
-        # Blocks of about one batch keep memory bounded and feed every actor.
+        # the pool size fixes the parallelism; the scoring actors reserve no
+        # CPU and the read/write tasks a quarter each, so the reader and
+        # writer always find room. With whole CPUs, two actors on a 2-CPU
+        # node (or on two 1-CPU nodes) would starve the file listing, which
+        # needs a full CPU, and the run would stall. Ray Data restarts lost
+        # actors and retries their tasks by default. Blocks of about one
+        # batch keep memory bounded and feed every actor.
         context.target_max_block_size = _block_bytes(files, params.batch_rows)
         actors = params.concurrency or max(1, int(resources.get("CPU", 1)))
         rows = sum(pq.ParquetFile(p).metadata.num_rows for p in files)
@@ -206,9 +208,7 @@ def _on_ray(
             batch_size=params.batch_rows,
             batch_format="pandas",
             compute=ray.data.ActorPoolStrategy(size=actors),
-            num_cpus=0.25,
-            max_restarts=3,
-            max_task_retries=3,
+            num_cpus=0,
         )
         with warnings.catch_warnings():
             # write_parquet has no named replacement for ray_remote_args yet
