@@ -86,6 +86,15 @@ class Settings(BaseSettings):
     )
     alert_mqtt_port: int = 1883
     alert_mqtt_topic: str = "kiwerk/alerts"
+    ray_address: str | None = Field(
+        default=None,
+        description="Ray cluster for tune/score (auto, local or host:port); "
+        "default in-process.",
+    )
+    broker_url: str | None = Field(
+        default=None,
+        description="MQTT broker of the stream monitor (mqtt://host:port).",
+    )
     user: str = Field(default="admin", description="The acting user for the CLI.")
     secret_key: str = Field(default=_DEV_SECRET, description="Signs API tokens.")
     seed: int = 42

@@ -280,6 +280,27 @@ class Pool(Governance):
         )
         return frame
 
+    def data_file(
+        self,
+        dataset: str,
+        version: int | None = None,
+        *,
+        actor: str,
+        purpose: Purpose = "read",
+    ) -> tuple[VersionInfo, Path]:
+        """One version's facts and its Parquet file, for readers that stream it.
+
+        Access is checked and the read is audited as by :meth:`read`; the
+        file must be treated as read-only.
+        """
+        if purpose not in ("read", "train", "export"):
+            raise ValueError(f"purpose must be read, train or export, not {purpose!r}")
+        info, folder = self._resolve(dataset, version, actor, purpose)
+        self.audit.append(
+            actor, purpose, f"{dataset}@{info.version}", {"rows": info.rows}
+        )
+        return info, folder / DATA_FILE
+
     def quarantine(
         self, dataset: str, version: int | None = None, *, actor: str
     ) -> pd.DataFrame:

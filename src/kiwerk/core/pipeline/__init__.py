@@ -52,6 +52,14 @@ from kiwerk.core.pipeline._evaluate import EvaluationReport, evaluate_pilot
 from kiwerk.core.pipeline._folds import group_folds, stratified_folds
 from kiwerk.core.pipeline._inputs import validate_inputs
 from kiwerk.core.pipeline._pool import PoolSource, dataset_org, ensure_datasets
+from kiwerk.core.pipeline._search import (
+    Choice,
+    Dimension,
+    IntRange,
+    SearchSpace,
+    TunedFactory,
+    Uniform,
+)
 from kiwerk.core.pipeline._source import (
     DataSource,
     FrameSource,
@@ -79,22 +87,28 @@ from kiwerk.core.pipeline._train import (
 )
 
 __all__ = [
+    "Choice",
     "DataContract",
     "DataSource",
     "DatasetContract",
+    "Dimension",
     "DomainPipeline",
     "Estimator",
     "EvaluationReport",
     "Folds",
     "FrameSource",
     "InputColumn",
+    "IntRange",
     "ModelFactory",
     "PilotCatalog",
     "PoolSource",
     "Progress",
+    "SearchSpace",
     "Split",
     "TrainParams",
     "TrainReport",
+    "TunedFactory",
+    "Uniform",
     "cross_validate",
     "dataset_org",
     "ensure_datasets",

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol, Self
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Self
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,9 @@ import pandas as pd
 from kiwerk.core.data import DatasetSpec
 from kiwerk.core.explain import Explanation
 from kiwerk.core.models import PromotionRule
+
+if TYPE_CHECKING:
+    from kiwerk.core.pipeline._search import SearchSpace
 
 
 class Estimator(Protocol):
@@ -169,6 +172,12 @@ class DomainPipeline:
         The metric rule a version must pass to become production.
     cv_folds
         Number of cross-validation folds of the full (non-quick) run.
+    search
+        The hyper-parameter search space ``kiwerk tune`` explores; None when
+        the pilot is not tunable.
+    row_wise
+        Whether a row's prediction depends on that row alone, so batch
+        scoring may cut the rows anywhere (False for models over histories).
     """
 
     name: str
@@ -186,6 +195,8 @@ class DomainPipeline:
     promotion: PromotionRule
     cv_folds: int = 5
     tags: Mapping[str, str] = field(default_factory=dict)
+    search: SearchSpace | None = None
+    row_wise: bool = True
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.replace("-", "").isalnum():

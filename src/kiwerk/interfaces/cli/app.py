@@ -20,6 +20,7 @@ from kiwerk.interfaces.cli import (
     card,
     datasets,
     demo,
+    doctor,
     edge,
     health,
     mobility,
@@ -28,6 +29,7 @@ from kiwerk.interfaces.cli import (
     pilots,
     pool,
     readiness,
+    scale,
     serve,
     simulate,
     tracker,
@@ -55,6 +57,9 @@ app.add_typer(edge.app, name="edge")
 app.command("train")(pilots.train)
 app.command("evaluate")(pilots.evaluate)
 app.command("explain")(pilots.explain)
+app.command("tune")(scale.tune)
+app.command("score")(scale.score)
+app.command("doctor")(doctor.doctor)
 
 err_console = Console(stderr=True)
 

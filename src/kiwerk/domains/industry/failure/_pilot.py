@@ -10,8 +10,9 @@ of caught failures whose type is named right).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,11 +21,15 @@ from kiwerk.core.data import builtin_contract
 from kiwerk.core.explain import Explanation, tree_shap
 from kiwerk.core.models import PromotionRule
 from kiwerk.core.pipeline import (
+    Choice,
     DataContract,
     DatasetContract,
     DomainPipeline,
     InputColumn,
+    IntRange,
+    SearchSpace,
     Split,
+    Uniform,
     stratified_folds,
 )
 from kiwerk.domains.industry.failure._features import (
@@ -89,6 +94,43 @@ def labels(frame: pd.DataFrame) -> pd.DataFrame:
 def make_model(seed: int, *, quick: bool = False) -> FailureModel:
     """The pilot's model factory."""
     return FailureModel(FailureParams.quick() if quick else FailureParams(), seed=seed)
+
+
+def _tuned_model(config: Mapping[str, Any], seed: int, quick: bool) -> FailureModel:
+    params = FailureParams(**config)
+    if quick:
+        quick_params = FailureParams.quick()
+        params = replace(
+            params,
+            n_estimators=min(params.n_estimators, quick_params.n_estimators),
+            wear_n_estimators=quick_params.wear_n_estimators,
+            threshold_folds=quick_params.threshold_folds,
+        )
+    return FailureModel(params, seed=seed)
+
+
+def failure_search() -> SearchSpace:
+    """The search space of the failure model's boosted trees (``kiwerk tune``).
+
+    Ranked on validation F1, the metric that gates promotion; ``quick`` caps
+    the trees at the quick budget.
+
+    Examples
+    --------
+    >>> space = failure_search()
+    >>> space.factory(space.sample(1, seed=0)[0], 0, True).params.n_estimators <= 60
+    True
+    """
+    return SearchSpace(
+        {
+            "n_estimators": IntRange(100, 500),
+            "learning_rate": Uniform(0.02, 0.2, log=True),
+            "num_leaves": Choice((7, 15, 31)),
+            "min_child_samples": Choice((2, 3, 5, 10)),
+        },
+        factory=_tuned_model,
+        metric="f1",
+    )
 
 
 def failure_metrics(
@@ -218,4 +260,5 @@ def failure_pilot() -> DomainPipeline:
         predict=predict_failure,
         cv=stratified_folds,
         promotion=PromotionRule("f1", 0.85),
+        search=failure_search(),
     )

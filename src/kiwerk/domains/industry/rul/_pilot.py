@@ -22,12 +22,16 @@ import pandas as pd
 from kiwerk.core.explain import Explanation
 from kiwerk.core.models import PromotionRule
 from kiwerk.core.pipeline import (
+    Choice,
     DataContract,
     DatasetContract,
     DomainPipeline,
     Folds,
     InputColumn,
+    IntRange,
+    SearchSpace,
     Split,
+    Uniform,
 )
 from kiwerk.datasets import load_cmapss
 from kiwerk.domains.industry.maintenance import MaintenanceParams, simulate_policies
@@ -239,6 +243,41 @@ def predict_rul(model: RulPilotModel, X: pd.DataFrame) -> pd.DataFrame:
     return model.estimator_.predict_rows(X, alpha=0.1)
 
 
+def gbm_search(subset: str) -> SearchSpace:
+    """The search space of the gradient-boosting RUL model (``kiwerk tune``).
+
+    Trials vary the LightGBM budget and shape and the sensor smoothing; the
+    window stays the subset's. ``quick`` keeps 3 internal folds and at most
+    40 trees (tests).
+
+    Examples
+    --------
+    >>> space = gbm_search("FD001")
+    >>> model = space.factory(space.sample(1, seed=0)[0], 0, True)
+    >>> model.params.model, model.params.folds, model.params.gbm_trees <= 40
+    ('gbm', 3, True)
+    """
+    name = subset.upper()
+
+    def factory(config: Mapping[str, Any], seed: int, quick: bool) -> RulPilotModel:
+        params = RulParams.for_subset(name, model="gbm").with_(**config)
+        if quick:
+            params = params.with_(folds=3, gbm_trees=min(params.gbm_trees, 40))
+        return RulPilotModel(params, seed)
+
+    return SearchSpace(
+        {
+            "gbm_trees": IntRange(150, 900),
+            "gbm_learning_rate": Uniform(0.01, 0.1, log=True),
+            "gbm_leaves": Choice((7, 15, 31, 63)),
+            "smoothing": Uniform(0.15, 0.6),
+        },
+        factory=factory,
+        metric="rmse",
+        higher_is_better=False,
+    )
+
+
 def rul_pilot(subset: str = "FD001") -> DomainPipeline:
     """The C-MAPSS RUL pilot for one subset.
 
@@ -292,6 +331,8 @@ def rul_pilot(subset: str = "FD001") -> DomainPipeline:
         promotion=PromotionRule("rmse", 16.0, higher_is_better=False),
         cv_folds=2,
         tags={"subset": name},
+        search=gbm_search(name),
+        row_wise=False,
     )
 
 

@@ -1,0 +1,53 @@
+"""Scale-out: the same pipeline in-process or on a Ray cluster.
+
+``RayParams`` says where work runs (``--ray auto|local|ADDRESS`` or the
+``ray_address`` setting; in-process when neither is given). On top of it:
+
+``tune_pilot``
+    Hyper-parameter search over a pilot's :class:`~kiwerk.core.pipeline.SearchSpace`
+    on validation folds of the training part, with ASHA early stopping
+    (in-process sequential, or Ray Tune).
+``score_files``
+    Batch scoring of Parquet files with a registered model, streamed in
+    bounded batches (pyarrow in-process, or Ray Data), Parquet out.
+
+In-process and Ray runs of the same seed give identical results.
+"""
+
+from kiwerk.core.scale._asha import Asha
+from kiwerk.core.scale._backend import RayParams, ray_reachable, ray_session
+from kiwerk.core.scale._score import (
+    BatchScorer,
+    ScoreParams,
+    ScoreProgress,
+    ScoreReport,
+    score_files,
+)
+from kiwerk.core.scale._tune import (
+    TrialResult,
+    TuneData,
+    TuneParams,
+    TuneProgress,
+    TuneReport,
+    tune_pilot,
+    tuning_data,
+)
+
+__all__ = [
+    "Asha",
+    "BatchScorer",
+    "RayParams",
+    "ScoreParams",
+    "ScoreProgress",
+    "ScoreReport",
+    "TrialResult",
+    "TuneData",
+    "TuneParams",
+    "TuneProgress",
+    "TuneReport",
+    "ray_reachable",
+    "ray_session",
+    "score_files",
+    "tune_pilot",
+    "tuning_data",
+]
