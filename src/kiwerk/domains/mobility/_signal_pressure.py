@@ -92,11 +92,15 @@ class _Traffic:
         )
 
 
-def _feeders(sumo: Any) -> dict[str, list[str]]:
-    """Reverse lane graph: lane → the (non-internal) lanes that lead into it."""
+def _feeders(sumo: Any, controlled: set[str]) -> dict[str, list[str]]:
+    """Reverse lane graph: lane → the (non-internal) lanes that lead into it.
+
+    Lanes in ``controlled`` (the approaches of a signal) are left out: their
+    queue waits for that signal, not for the one downstream.
+    """
     feeders: dict[str, list[str]] = {}
     for lane in sumo.lane.getIDList():
-        if lane.startswith(":"):
+        if lane.startswith(":") or lane in controlled:
             continue
         for link in sumo.lane.getLinks(lane):
             feeders.setdefault(link[0], []).append(lane)

@@ -72,8 +72,8 @@ class SignalParams:
     max_green_s: int = 40
     approach_weight: float = 0.1
     keep_bonus: float = 1.0
-    upstream_m: float = 150.0
-    upstream_weight: float = 0.3
+    upstream_m: float = 300.0
+    upstream_weight: float = 0.5
     pending_weight: float = 1.0
     seed: int = 0
 
@@ -138,6 +138,11 @@ def _signals(sumo: Any) -> list[_Signal]:
         start = unique.index(current) if current in unique else 0
         out.append(_Signal(tls, unique, incoming, outgoing, movements, start))
     return out
+
+
+def _approaches(signals: list[_Signal]) -> set[str]:
+    """Every incoming lane of every controlled signal."""
+    return {a for signal in signals for moves in signal.movements for a, _ in moves}
 
 
 def _yellow(old: str, new: str) -> str:
@@ -245,7 +250,9 @@ def _control(
     signals = _signals(sumo) if controller != "fixed" else []
     lanes = list(sumo.lane.getIDList())
     traffic = (
-        _Traffic(sumo, params, _feeders(sumo)) if controller == "adaptive" else None
+        _Traffic(sumo, params, _feeders(sumo, _approaches(signals)))
+        if controller == "adaptive"
+        else None
     )
     times, halting = [], []
     now = begin
