@@ -20,6 +20,7 @@ from pathlib import Path
 from benchmarks._common import RESULTS, machine, write_result
 from kiwerk.datasets import load_los_loop, load_metr_la_graph
 from kiwerk.domains.mobility import (
+    GraphDiffusionNet,
     draw_sensor_map,
     evaluate_traffic,
     explain_forecast,
@@ -95,6 +96,9 @@ def main() -> None:
                 "persistence_rmse": report.metrics["persistence"][m]["rmse"],
                 "ha_rmse": report.metrics["historical_average"][m]["rmse"],
                 "ridge_rmse": report.metrics["graph_ridge"][m]["rmse"],
+                "gnn_rmse": report.metrics.get(GraphDiffusionNet.name, {})
+                .get(m, {})
+                .get("rmse", float("nan")),
             }
             for m in (15, 30, 45, 60)
         },

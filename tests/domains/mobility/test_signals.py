@@ -77,3 +77,17 @@ def test_pressure_controllers_beat_fixed_time_on_cologne8(
     params = SignalParams(duration_s=900, seed=1)
     fixed = run_episode(scenario, "fixed", params).delay_s
     assert run_episode(scenario, controller, params).delay_s < 0.75 * fixed
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"yellow_s": 10},  # yellow as long as the decision step
+        {"approach_weight": -0.1},  # negative weight of moving vehicles
+        {"upstream_m": -1.0},  # negative feeder distance
+    ],
+)
+def test_signal_params_refuse_bad_values(kwargs: dict[str, float]) -> None:
+    """Impossible yellow times and negative adaptive weights are refused."""
+    with pytest.raises(ValueError, match="Expected"):
+        SignalParams(**kwargs)  # type: ignore[arg-type]

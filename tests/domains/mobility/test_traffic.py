@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from kiwerk.domains.mobility import (
     ForecastParams,
     GradientBoosting,
     GraphBlend,
+    GraphDiffusionNet,
     GraphMlp,
     GraphRidge,
     HistoricalAverage,
@@ -73,6 +75,39 @@ def test_network_and_blend_forecast_every_step(wave_series: SpeedSeries) -> None
     assert np.isfinite(out).all()
     with pytest.raises(ValueError, match="epochs"):
         GraphMlp(PARAMS, epochs=0)
+
+
+def test_graph_diffusion_net_learns_the_wave(wave_series: SpeedSeries) -> None:
+    """The graph network beats the daily profile and averages its copies."""
+    net = GraphDiffusionNet(PARAMS, epochs=6, hidden=16, seeds=2)
+    assert _rmse(wave_series, net) < _rmse(wave_series, HistoricalAverage(PARAMS))
+    assert len(net.nets_) == 2
+    _, test, _ = split_origins(576, input_steps=12, horizon=3)
+    copy = pickle.loads(pickle.dumps(net))
+    assert np.allclose(copy.predict(wave_series, test), net.predict(wave_series, test))
+
+
+def test_blend_with_graph_net_fits_three_members(wave_series: SpeedSeries) -> None:
+    """A positive gnn_weight adds the graph network as a third member."""
+    train, test, _ = split_origins(576, input_steps=12, horizon=3)
+    blend = GraphBlend(PARAMS, epochs=1, gnn_weight=0.5, gnn_stop=1)
+    out = blend.fit(wave_series, train).predict(wave_series, test)
+    assert len(blend.members) == 3
+    assert out.shape == (len(test), 6, 3)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"epochs": 0},  # no training at all
+        {"epochs": 4, "stop": 5},  # stop after the schedule ends
+        {"seeds": 0},  # no copy to average
+    ],
+)
+def test_graph_diffusion_net_refuses_bad_settings(kwargs: dict[str, int]) -> None:
+    """Impossible epoch/stop/seed settings are refused early."""
+    with pytest.raises(ValueError, match="Expected"):
+        GraphDiffusionNet(PARAMS, **kwargs)  # type: ignore[arg-type]
 
 
 def test_gradient_boosting_baseline_fits(wave_series: SpeedSeries) -> None:

@@ -63,6 +63,7 @@ from kiwerk.domains.mobility._traffic_features import (
     FeatureBlock,
     build_features,
 )
+from kiwerk.domains.mobility._traffic_gnn import GraphDiffusionNet
 from kiwerk.domains.mobility._traffic_models import (
     Forecaster,
     ForecastParams,
@@ -96,6 +97,7 @@ __all__ = [
     "Forecaster",
     "GradientBoosting",
     "GraphBlend",
+    "GraphDiffusionNet",
     "GraphMlp",
     "GraphRidge",
     "HistoricalAverage",

@@ -10,10 +10,14 @@ Controllers act every ``step_s`` seconds (RESCO: 10 s, yellow 3 s):
   (RESCO: vehicles with waiting time > 0); ties keep the current phase. A
   phase holds at least one decision interval (minimum green = step - yellow)
   and every switch passes a yellow of the green-to-red links;
-- ``adaptive`` (kiwerk): the same per-movement pressure plus half the
+- ``adaptive`` (kiwerk): the same per-movement pressure, plus a share of the
   *moving* vehicles approaching on each green movement's incoming lane (the
-  platoon about to arrive), a bonus for keeping the current phase (a switch
-  costs a yellow) and a forced switch after ``max_green_s``.
+  platoon about to arrive), plus the queue *behind* the incoming lane: halted
+  vehicles on the lanes that feed it within ``upstream_m`` metres and the
+  vehicles still waiting to be inserted on those edges (short entry lanes
+  otherwise hide a long backlog and max pressure starves them), a bonus for
+  keeping the current phase (a switch costs a yellow) and a forced switch
+  after ``max_green_s``.
 
 Average trip delay is RESCO's: mean of ``timeLoss + departDelay`` over every
 vehicle of the episode, unfinished and never-inserted ones included
@@ -31,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from kiwerk.datasets import SumoScenario
+from kiwerk.domains.mobility._signal_pressure import _feeders, _Traffic
 from kiwerk.errors import DataFormatError
 
 CONTROLLERS = ("fixed", "max_pressure", "adaptive")
@@ -48,6 +53,15 @@ class SignalParams:
         Episode length; ``None`` uses the scenario's window (RESCO's).
     max_green_s
         The adaptive controller switches after this long in one phase.
+    approach_weight
+        Weight of a moving vehicle on an incoming lane (a halted one counts 1).
+    keep_bonus
+        Score added to the current phase (a switch costs a yellow).
+    upstream_m, upstream_weight, pending_weight
+        Feeder lanes within ``upstream_m`` metres behind an incoming lane add
+        ``upstream_weight`` per halted vehicle; vehicles waiting to be inserted
+        on the incoming or feeder edges add ``pending_weight`` each (shared
+        over the edge's lanes).
     seed
         SUMO's random seed.
     """
@@ -55,12 +69,19 @@ class SignalParams:
     step_s: int = 10
     yellow_s: int = 3
     duration_s: int | None = None
-    max_green_s: int = 60
+    max_green_s: int = 40
+    approach_weight: float = 0.1
+    keep_bonus: float = 1.0
+    upstream_m: float = 300.0
+    upstream_weight: float = 0.5
+    pending_weight: float = 1.0
     seed: int = 0
 
     def __post_init__(self) -> None:
         if not 0 < self.yellow_s < self.step_s:
             raise ValueError("Expected 0 < yellow_s < step_s.")
+        if min(self.approach_weight, self.upstream_m, self.upstream_weight) < 0:
+            raise ValueError("Expected non-negative adaptive weights.")
 
 
 @dataclass(frozen=True)
@@ -119,42 +140,42 @@ def _signals(sumo: Any) -> list[_Signal]:
     return out
 
 
+def _approaches(signals: list[_Signal]) -> set[str]:
+    """Every incoming lane of every controlled signal."""
+    return {a for signal in signals for moves in signal.movements for a, _ in moves}
+
+
 def _yellow(old: str, new: str) -> str:
     return "".join(
         "y" if a in "Gg" and b not in "Gg" else a for a, b in zip(old, new, strict=True)
     )
 
 
-def _scores(sumo: Any, signal: _Signal, adaptive: bool) -> np.ndarray:
+def _scores(sumo: Any, signal: _Signal, traffic: _Traffic | None) -> np.ndarray:
+    """Pressure of each green phase (max pressure, or kiwerk's with traffic)."""
     halted: dict[str, int] = {}
-    moving: dict[str, int] = {}
 
     def queue(lane: str) -> int:
         if lane not in halted:
             halted[lane] = sumo.lane.getLastStepHaltingNumber(lane)
         return halted[lane]
 
-    def approaching(lane: str) -> int:
-        if lane not in moving:
-            moving[lane] = sumo.lane.getLastStepVehicleNumber(lane) - queue(lane)
-        return moving[lane]
-
-    scores = [
-        sum(
-            queue(a) - queue(b) + (0.5 * approaching(a) if adaptive else 0.0)
-            for a, b in moves
-        )
-        for moves in signal.movements
-    ]
+    load = traffic.load if traffic is not None else queue
+    out = traffic.queue if traffic is not None else queue
+    scores = [sum(load(a) - out(b) for a, b in moves) for moves in signal.movements]
     return np.asarray(scores, dtype=np.float64)
 
 
 def _decide(
-    sumo: Any, signal: _Signal, controller: str, params: SignalParams, now: int
+    sumo: Any,
+    signal: _Signal,
+    params: SignalParams,
+    now: int,
+    traffic: _Traffic | None,
 ) -> int:
-    scores = _scores(sumo, signal, controller == "adaptive")
-    if controller == "adaptive":
-        scores[signal.current] += 2.0  # a switch wastes a yellow
+    scores = _scores(sumo, signal, traffic)
+    if traffic is not None:
+        scores[signal.current] += params.keep_bonus
         if now - signal.since >= params.max_green_s and len(scores) > 1:
             scores[signal.current] = -np.inf
     best = int(np.argmax(scores))
@@ -228,12 +249,19 @@ def _control(
 ) -> tuple[np.ndarray, np.ndarray]:
     signals = _signals(sumo) if controller != "fixed" else []
     lanes = list(sumo.lane.getIDList())
+    traffic = (
+        _Traffic(sumo, params, _feeders(sumo, _approaches(signals)))
+        if controller == "adaptive"
+        else None
+    )
     times, halting = [], []
     now = begin
     while now < end:
         switching = {}
+        if traffic is not None:
+            traffic.refresh()
         for signal in signals:
-            choice = _decide(sumo, signal, controller, params, now)
+            choice = _decide(sumo, signal, params, now, traffic)
             if choice != signal.current:
                 old, new = signal.greens[signal.current], signal.greens[choice]
                 sumo.trafficlight.setRedYellowGreenState(signal.id, _yellow(old, new))

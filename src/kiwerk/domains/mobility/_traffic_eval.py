@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kiwerk.domains.mobility._traffic_data import SpeedSeries, split_origins, targets
+from kiwerk.domains.mobility._traffic_gnn import GraphDiffusionNet
 from kiwerk.domains.mobility._traffic_models import (
     Forecaster,
     ForecastParams,
@@ -91,7 +92,12 @@ def tune_blend(
     *,
     max_epochs: int = 6,
 ) -> dict[str, float]:
-    """Pick ridge alpha, network epochs and blend weight on the validation tail."""
+    """Pick ridge alpha, network epochs, graph-net stop and weights on the tail.
+
+    The graph network's validation run also gives its stopping epoch; the
+    weights are chosen one after the other (pooled network vs ridge, then the
+    graph network against that pair).
+    """
     end = int(train.max()) + params.horizon
     val_start = int(end * 0.8)
     fit_origins = train[train + params.horizon <= val_start]
@@ -117,11 +123,29 @@ def tune_blend(
         for w in _WEIGHTS
     }
     weight = min(blend_scores, key=blend_scores.__getitem__)
+    pair = weight * best_net + (1 - weight) * best_ridge
+    gnn_forecasts: list[np.ndarray] = []
+
+    def score_gnn(_epoch: int, model: GraphDiffusionNet) -> None:
+        gnn_forecasts.append(model.predict(series, val_origins))
+
+    GraphDiffusionNet(params, on_epoch=score_gnn).fit(series, fit_origins)
+    gnn_scores = [_rmse(series, val_origins, f) for f in gnn_forecasts]
+    stop = int(np.argmin(gnn_scores)) + 1
+    trio_scores = {
+        g: _rmse(series, val_origins, g * gnn_forecasts[stop - 1] + (1 - g) * pair)
+        for g in _WEIGHTS
+    }
+    gnn_weight = min(trio_scores, key=trio_scores.__getitem__)
     return {
         "alpha": alpha,
         "epochs": float(epochs),
         "weight": weight,
-        "val_rmse": blend_scores[weight],
+        "gnn_stop": float(stop),
+        "gnn_weight": gnn_weight,
+        "pair_val_rmse": blend_scores[weight],
+        "gnn_val_rmse": gnn_scores[stop - 1],
+        "val_rmse": trio_scores[gnn_weight],
     }
 
 
@@ -130,11 +154,13 @@ def evaluate_traffic(
     *,
     params: ForecastParams | None = None,
     include_gbm: bool = True,
+    gnn_seeds: int = 2,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[TrafficReport, GraphBlend]:
     """Run the T-GCN protocol: baselines and kiwerk's model, same split.
 
     Returns the report and the fitted kiwerk model (for explanations/maps).
+    ``gnn_seeds`` copies of the graph network are averaged in the final model.
     """
     params = params or ForecastParams()
     say = progress or (lambda _msg: None)
@@ -150,6 +176,9 @@ def evaluate_traffic(
         weight=chosen["weight"],
         alpha=chosen["alpha"],
         epochs=int(chosen["epochs"]),
+        gnn_weight=chosen["gnn_weight"],
+        gnn_stop=int(chosen["gnn_stop"]),
+        gnn_seeds=gnn_seeds,
     ).fit(series, train)
     train_s = time.perf_counter() - start
     models: list[Forecaster] = [
@@ -165,6 +194,8 @@ def evaluate_traffic(
         begin = time.perf_counter()
         model.fit(series, train)
         fit_s[model.name] = time.perf_counter() - begin
+    # the blend's own graph network, already fitted on the same rows
+    models.extend(m for m in best.members if isinstance(m, GraphDiffusionNet))
     models.append(best)
     metrics: dict[str, dict[int, dict[str, float]]] = {}
     last_step: dict[str, dict[int, float]] = {}

@@ -1,11 +1,12 @@
-"""kiwerk's graph forecaster: a small network shared by all sensors, and a blend.
+"""kiwerk's graph forecasters: a pooled network, and the blend of three models.
 
 :class:`GraphMlp` reads each sensor's own lags, the 1- and 2-hop neighbour
 means of the sensor graph, the daily profile ahead and the time of day, plus a
 learned sensor embedding, and predicts all horizon steps at once. It trains on
 the CPU with one thread in about a minute. :class:`GraphBlend` averages it with
-:class:`~kiwerk.domains.mobility.GraphRidge`; the weight is chosen on a
-validation tail by the benchmark.
+:class:`~kiwerk.domains.mobility.GraphRidge` and
+:class:`~kiwerk.domains.mobility.GraphDiffusionNet`; the weights are chosen on
+a validation tail by the benchmark.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from kiwerk.domains.mobility._traffic_features import (
     DailyProfile,
     build_features,
 )
+from kiwerk.domains.mobility._traffic_gnn import GraphDiffusionNet
 from kiwerk.domains.mobility._traffic_models import (
     Forecaster,
     ForecastParams,
@@ -135,12 +137,21 @@ class GraphMlp:
 
 
 class GraphBlend:
-    """Weighted mean of :class:`GraphMlp` and :class:`GraphRidge` forecasts.
+    """Weighted mean of :class:`GraphMlp`, :class:`GraphRidge` and a graph network.
+
+    ``gnn_weight · GraphDiffusionNet + (1 − gnn_weight) · (weight · GraphMlp +
+    (1 − weight) · GraphRidge)``; the weights are chosen on a validation tail
+    by :func:`~kiwerk.domains.mobility.tune_blend`.
 
     Parameters
     ----------
     weight
-        Share of the network (``0`` … ``1``); the rest is the ridge.
+        Share of the pooled network against the ridge (``0`` … ``1``).
+    gnn_weight
+        Share of :class:`~kiwerk.domains.mobility.GraphDiffusionNet`; ``0``
+        leaves it out (not fitted).
+    gnn_stop, gnn_seeds
+        Epochs of its 12-epoch schedule to run, and copies to average.
     """
 
     name = "kiwerk_graph_blend"
@@ -152,27 +163,37 @@ class GraphBlend:
         weight: float = 0.5,
         alpha: float = 30.0,
         epochs: int = 4,
+        gnn_weight: float = 0.0,
+        gnn_stop: int | None = None,
+        gnn_seeds: int = 1,
     ) -> None:
-        if not 0 <= weight <= 1:
-            raise ValueError("Expected weight in [0, 1].")
+        if not 0 <= weight <= 1 or not 0 <= gnn_weight <= 1:
+            raise ValueError("Expected weight and gnn_weight in [0, 1].")
         self.params = params or ForecastParams()
         self.weight = weight
-        self.members: tuple[Forecaster, Forecaster] = (
+        self.gnn_weight = gnn_weight
+        self.members: tuple[Forecaster, ...] = (
             GraphMlp(self.params, epochs=epochs),
             GraphRidge(self.params, alpha=alpha),
         )
+        if gnn_weight > 0:
+            gnn = GraphDiffusionNet(self.params, stop=gnn_stop, seeds=gnn_seeds)
+            self.members = (*self.members, gnn)
         self.fitted_ = False
 
     def fit(self, series: SpeedSeries, origins: np.ndarray) -> Self:
-        """Fit both members on the same windows."""
+        """Fit every member on the same windows."""
         for member in self.members:
             member.fit(series, origins)
         self.fitted_ = True
         return self
 
     def predict(self, series: SpeedSeries, origins: np.ndarray) -> np.ndarray:
-        """``weight · network + (1 − weight) · ridge``."""
+        """The weighted mean of the members' forecasts."""
         if not self.fitted_:
             raise NotFittedError("GraphBlend is not fitted")
-        net, ridge = (m.predict(series, origins) for m in self.members)
-        return np.asarray(self.weight * net + (1 - self.weight) * ridge)
+        net, ridge, *gnn = (m.predict(series, origins) for m in self.members)
+        blend = self.weight * net + (1 - self.weight) * ridge
+        if gnn:
+            blend = self.gnn_weight * gnn[0] + (1 - self.gnn_weight) * blend
+        return np.asarray(blend)
