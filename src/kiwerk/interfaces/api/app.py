@@ -26,12 +26,21 @@ from kiwerk import __version__
 from kiwerk.core.auth import PasswordHasher, RateLimiter, TokenSigner
 from kiwerk.core.data import Pool
 from kiwerk.core.store import MetadataStore
+from kiwerk.domains.industry.stream import LineFeed, load_line_config
 from kiwerk.interfaces.api import errors
 from kiwerk.interfaces.api._guard import RequestGuard
 from kiwerk.interfaces.api._serving import ModelService
 from kiwerk.interfaces.api.deps import RoleCache, Services
 from kiwerk.interfaces.api.params import ApiParams
-from kiwerk.interfaces.api.routes import audit, auth, datasets, jobs, models, orgs
+from kiwerk.interfaces.api.routes import (
+    audit,
+    auth,
+    datasets,
+    jobs,
+    line,
+    models,
+    orgs,
+)
 from kiwerk.interfaces.api.schemas import Health, Problem
 from kiwerk.interfaces.cli.pilots import model_registry, pilot_catalog
 from kiwerk.settings import Settings
@@ -76,10 +85,20 @@ def create_app(settings: Settings, params: ApiParams | None = None) -> FastAPI:
     params = params or ApiParams()
     services = build_services(settings, params)
 
+    feed = (
+        LineFeed(load_line_config(settings.line_config))
+        if settings.line_config is not None
+        else None
+    )
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         services.models.start()
+        if feed is not None:
+            feed.start(timeout=params.line_connect_s)
         yield
+        if feed is not None:
+            feed.stop()
         services.models.stop()
         services.store.close()
 
@@ -90,6 +109,7 @@ def create_app(settings: Settings, params: ApiParams | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.line_feed = feed
     errors.install(app)
     for router in (
         auth.router,
@@ -98,6 +118,7 @@ def create_app(settings: Settings, params: ApiParams | None = None) -> FastAPI:
         models.router,
         jobs.router,
         audit.router,
+        line.router,
     ):
         app.include_router(router)
 

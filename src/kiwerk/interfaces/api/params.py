@@ -28,6 +28,8 @@ class ApiParams:
         Argon2id cost of password hashes.
     monitor
         Window sizes and alert thresholds of live model monitoring.
+    line_connect_s
+        How long start-up waits for the live line's broker (it keeps trying).
     """
 
     token_ttl_s: float = 900.0
@@ -37,6 +39,7 @@ class ApiParams:
     max_rows_per_page: int = 1000
     passwords: PasswordParams = field(default_factory=PasswordParams)
     monitor: LiveMonitorParams = field(default_factory=LiveMonitorParams)
+    line_connect_s: float = 5.0
 
     def __post_init__(self) -> None:
         if self.token_ttl_s <= 0:

@@ -11,6 +11,7 @@ from kiwerk.domains.industry.stream._config import (
     load_line_config,
     parse_line_config,
 )
+from kiwerk.domains.industry.stream._feed import FeedEvent, LineFeed
 from kiwerk.domains.industry.stream._monitor import (
     LineMonitor,
     MonitorParams,
@@ -55,7 +56,9 @@ __all__ = [
     "AlertRouter",
     "BrokerConfig",
     "Fault",
+    "FeedEvent",
     "LineConfig",
+    "LineFeed",
     "LineMonitor",
     "LineSimulator",
     "LocalBroker",
