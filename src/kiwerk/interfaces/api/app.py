@@ -36,6 +36,7 @@ from kiwerk.interfaces.api.routes import (
     audit,
     auth,
     datasets,
+    fleet,
     jobs,
     line,
     models,
@@ -119,6 +120,7 @@ def create_app(settings: Settings, params: ApiParams | None = None) -> FastAPI:
         jobs.router,
         audit.router,
         line.router,
+        fleet.router,
     ):
         app.include_router(router)
 
