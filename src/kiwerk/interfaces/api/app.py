@@ -41,6 +41,7 @@ from kiwerk.interfaces.api.routes import (
     line,
     models,
     orgs,
+    xray,
 )
 from kiwerk.interfaces.api.schemas import Health, Problem
 from kiwerk.interfaces.cli.pilots import model_registry, pilot_catalog
@@ -121,6 +122,7 @@ def create_app(settings: Settings, params: ApiParams | None = None) -> FastAPI:
         audit.router,
         line.router,
         fleet.router,
+        xray.router,
     ):
         app.include_router(router)
 
