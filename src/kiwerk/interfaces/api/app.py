@@ -39,6 +39,7 @@ from kiwerk.interfaces.api.routes import (
     fleet,
     jobs,
     line,
+    mobility,
     models,
     orgs,
     xray,
@@ -123,6 +124,7 @@ def create_app(settings: Settings, params: ApiParams | None = None) -> FastAPI:
         line.router,
         fleet.router,
         xray.router,
+        mobility.router,
     ):
         app.include_router(router)
 
