@@ -25,6 +25,7 @@ from fastapi.openapi.utils import get_openapi
 from kiwerk import __version__
 from kiwerk.core.auth import PasswordHasher, RateLimiter, TokenSigner
 from kiwerk.core.data import Pool
+from kiwerk.core.pilots import PilotTracker
 from kiwerk.core.store import MetadataStore
 from kiwerk.domains.industry.stream import LineFeed, load_line_config
 from kiwerk.interfaces.api import errors
@@ -42,6 +43,8 @@ from kiwerk.interfaces.api.routes import (
     mobility,
     models,
     orgs,
+    pilots,
+    readiness,
     xray,
 )
 from kiwerk.interfaces.api.schemas import Health, Problem
@@ -80,6 +83,7 @@ def build_services(settings: Settings, params: ApiParams) -> Services:
         limiter=RateLimiter(),
         models=models,
         roles=RoleCache(pool),
+        tracker=PilotTracker(settings.metadata_url),
     )
 
 
@@ -121,6 +125,8 @@ def create_app(settings: Settings, params: ApiParams | None = None) -> FastAPI:
         models.router,
         jobs.router,
         audit.router,
+        readiness.router,
+        pilots.router,
         line.router,
         fleet.router,
         xray.router,
@@ -133,6 +139,10 @@ def create_app(settings: Settings, params: ApiParams | None = None) -> FastAPI:
         """Liveness: answers without credentials."""
         return Health(version=__version__)
 
+    # Imported here: the dashboard imports the API's session helpers.
+    from kiwerk.interfaces.web import install as install_dashboard
+
+    install_dashboard(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(
         RequestGuard,

@@ -2,7 +2,9 @@
 
 A caller proves itself with ``Authorization: Bearer <token>`` where the
 token is an access token (from ``POST /auth/token``) or an API key
-(``kw_...``), or with ``X-API-Key: kw_...``. API keys are rate limited.
+(``kw_...``), with ``X-API-Key: kw_...``, or (a browser) with the session
+cookie of ``POST /auth/session`` plus the CSRF header on unsafe methods
+(see :mod:`kiwerk.interfaces.api._session`). API keys are rate limited.
 """
 
 from __future__ import annotations
@@ -13,7 +15,12 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request, Security
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import (
+    APIKeyCookie,
+    APIKeyHeader,
+    HTTPAuthorizationCredentials,
+    HTTPBearer,
+)
 
 from kiwerk.core.auth import (
     PasswordHasher,
@@ -24,8 +31,11 @@ from kiwerk.core.auth import (
     check_key,
 )
 from kiwerk.core.data import Pool
+from kiwerk.core.pilots import PilotTracker
 from kiwerk.core.store import ApiKeyRecord, MetadataStore
+from kiwerk.errors import AccessDenied
 from kiwerk.interfaces.api._serving import ModelService
+from kiwerk.interfaces.api._session import CSRF_HEADER, SESSION_COOKIE, csrf_ok
 from kiwerk.interfaces.api.params import ApiParams
 from kiwerk.settings import Settings
 
@@ -81,6 +91,7 @@ class Services:
     limiter: RateLimiter
     models: ModelService
     roles: RoleCache
+    tracker: PilotTracker
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,7 @@ class Principal:
     kind: Literal["user", "key"]
     token: TokenClaims | None = None
     key: ApiKeyRecord | None = None
+    cookie: bool = False
 
 
 def get_services(request: Request) -> Services:
@@ -112,12 +124,22 @@ _bearer = HTTPBearer(
 _api_key = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="An API key (kw_...)."
 )
+_session = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    description=(
+        "A browser session from POST /auth/session; unsafe methods must send "
+        f"the CSRF value in {CSRF_HEADER}."
+    ),
+)
 
 
 def get_principal(
+    request: Request,
     services: ServicesDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
     api_key: Annotated[str | None, Security(_api_key)],
+    session: Annotated[str | None, Security(_session)],
 ) -> Principal:
     """Authenticate the request.
 
@@ -127,8 +149,13 @@ def get_principal(
         When no credentials came, or they are invalid, expired or revoked.
     RateLimited
         When an API key exceeds its rate.
+    AccessDenied
+        When a session-cookie request with an unsafe method lacks the CSRF
+        header or sends a wrong one.
     """
     text = api_key or (bearer.credentials if bearer else None)
+    if not text and session:
+        return session_principal(request, services, session)
     if not text:
         raise Unauthenticated("credentials required: send a bearer token or API key")
     if text.startswith("kw_"):
@@ -139,6 +166,20 @@ def get_principal(
     if services.store.token_revoked(claims.jti):
         raise Unauthenticated("the access token was revoked; log in again")
     return Principal(actor=claims.subject, kind="user", token=claims)
+
+
+def session_principal(request: Request, services: Services, token: str) -> Principal:
+    """The user of a session cookie, with the CSRF check of unsafe methods."""
+    if token.startswith("kw_"):
+        raise Unauthenticated("API keys are not accepted as session cookies")
+    claims = services.signer.decode(token)
+    if services.store.token_revoked(claims.jti):
+        raise Unauthenticated("the session was ended; log in again")
+    if not csrf_ok(request, services.settings.secret_key, claims.jti):
+        raise AccessDenied(
+            f"missing or wrong {CSRF_HEADER} header for a cookie session"
+        )
+    return Principal(actor=claims.subject, kind="user", token=claims, cookie=True)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -152,4 +193,5 @@ __all__ = [
     "ServicesDep",
     "get_principal",
     "get_services",
+    "session_principal",
 ]

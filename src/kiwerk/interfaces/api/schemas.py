@@ -45,6 +45,22 @@ class Token(_Out):
     expires_in: int = Field(examples=[900])
 
 
+class SessionCreate(BaseModel):
+    """A browser login: user name and password (JSON, never a form)."""
+
+    username: str = Field(min_length=1, max_length=200, examples=["ada"])
+    password: str = Field(min_length=1, max_length=256)
+
+
+class SessionPublic(_Out):
+    """A browser session: who, their roles, the CSRF value and its lifetime."""
+
+    actor: str = Field(examples=["ada"])
+    roles: dict[str, str] = Field(examples=[{"acme": "owner"}])
+    csrf_token: str
+    expires_in: int = Field(examples=[900])
+
+
 class Me(_Out):
     """The caller and its roles."""
 
@@ -390,6 +406,8 @@ __all__ = [
     "PromoteRequest",
     "RoleName",
     "Rows",
+    "SessionCreate",
+    "SessionPublic",
     "SpecUpdate",
     "Token",
     "TrainRequest",
