@@ -145,6 +145,9 @@ def test_line_shows_readings_and_the_monitors_alert(
     assert alert["time"] >= sim.start_ts + 200
     assert alert["sensors"][0]["sensor"] == "a"
     assert "Inspect m1" in alert["action"]
+    recent = api.client.get("/line", headers=ada, params={"history": 5}).json()
+    m0 = recent["machines"][0]
+    assert [t for t, _ in m0["history"]] == [sim.start_ts + t for t in range(295, 300)]
     history = api.client.get("/line/machines/m1", headers=ada).json()
     assert len(history["ts"]) == 120  # the kept window
     assert history["ts"][-1] == sim.start_ts + 299

@@ -39,6 +39,9 @@ class MachineState(_Out):
     values: list[float | None] | None
     readings: int = Field(description="Readings heard since the API started.")
     alerts: int = Field(description="Alerts kept for this machine.")
+    history: list[tuple[float, list[float | None]]] = Field(
+        default_factory=list, description="Recent readings, oldest first (?history=)."
+    )
 
 
 class LinePublic(_Out):

@@ -85,4 +85,10 @@ class Page:
 CHARTS = "vendor/chart.umd.min.js"
 
 #: Every page of the dashboard, in navigation order. Add new pages here.
-PAGES: tuple[Page, ...] = (Page("/", "Overview", "home.html", ("home.js",)),)
+PAGES: tuple[Page, ...] = (
+    Page("/", "Overview", "home.html", ("home.js",)),
+    Page("/line", "Live line", "line.html", ("line.js",)),
+    Page("/fleet", "Fleet RUL", "fleet.html", (CHARTS, "fleet.js")),
+    Page("/xray", "X-ray viewer", "xray.html", ("xray.js",)),
+    Page("/mobility", "Mobility", "mobility.html", (CHARTS, "mobility.js")),
+)

@@ -49,10 +49,19 @@ def _feed(request: Request, services: ServicesDep, principal: PrincipalDep) -> L
 
 @router.get("", response_model=LinePublic, responses=_ERRORS)
 def show_line(
-    request: Request, services: ServicesDep, principal: PrincipalDep
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    history: Annotated[
+        int, Query(ge=0, le=120, description="Recent readings per machine.")
+    ] = 0,
 ) -> LinePublic:
-    """Every machine with its sensors and newest reading."""
+    """Every machine with its sensors, newest reading and recent history."""
     feed = _feed(request, services, principal)
+    machines = feed.machines()
+    if history:
+        for m in machines:
+            m["history"] = feed.history(m["name"])[-history:]
     b = feed.config.broker
     return LinePublic(
         org=services.settings.line_org,
@@ -60,7 +69,7 @@ def show_line(
         broker=f"mqtt://{b.host}:{b.port}",
         alert_topic=feed.alert_topic,
         seq=feed.seq,
-        machines=[MachineState(**m) for m in feed.machines()],
+        machines=[MachineState(**m) for m in machines],
     )
 
 
@@ -155,7 +164,7 @@ def stream(
     """Server-sent events: ``readings`` batches, ``alert``s, ``reset``."""
     feed = _feed(request, services, principal)
     start = since
-    if start is None and last_event_id and last_event_id.isdigit():
+    if last_event_id and last_event_id.isdigit():  # a reconnect: newer than since
         start = int(last_event_id)
     return StreamingResponse(
         _follow(request, feed, feed.seq if start is None else start, interval_s, max_s),
