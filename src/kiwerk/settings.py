@@ -96,6 +96,13 @@ class Settings(BaseSettings):
         description="MQTT broker of the stream monitor (mqtt://host:port).",
     )
     user: str = Field(default="admin", description="The acting user for the CLI.")
+    line_config: Path | None = Field(
+        default=None,
+        description="Line configuration (TOML) of the live line the API shows.",
+    )
+    line_org: str = Field(
+        default="industry", description="Organisation whose members see the line."
+    )
     secret_key: str = Field(default=_DEV_SECRET, description="Signs API tokens.")
     seed: int = 42
 

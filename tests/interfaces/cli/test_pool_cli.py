@@ -131,14 +131,14 @@ def test_demo_from_clean_home(
 ) -> None:
     """The demo ingests AI4I 2020 into a new pool, reports quality, trains the pilot."""
     monkeypatch.setenv("KIWERK_DATA", str(data_dir))
-    code, out = kiwerk(capsys, monkeypatch, "demo")
+    code, out = kiwerk(capsys, monkeypatch, "demo", "--no-serve")
     assert code == 0, out
     assert "ai4i2020 v1: 10,000 rows stored" in out
     assert "passed" in out
     assert "audit log intact: 3 entries" in out
     assert (home / "secrets.toml").stat().st_mode & 0o777 == 0o600
     assert "registered industry-failure version 1 as candidate" in out
-    code, out = kiwerk(capsys, monkeypatch, "demo", "--no-train")  # again: version 2
+    code, out = kiwerk(capsys, monkeypatch, "demo", "--no-train", "--no-serve")
     assert code == 0, out
     assert "ai4i2020 v2" in out
     assert "registered" not in out
@@ -182,3 +182,90 @@ def test_listing_and_export_commands(
     code, out = run("pool", "ingest", str(data), "--dataset", "pumps")
     assert code == 4
     assert "'vic' needs role 'analyst'" in out
+
+
+@pytest.mark.slow
+@pytest.mark.service
+@pytest.mark.usefixtures("home")
+def test_demo_serves_the_dashboard_with_a_live_line(
+    data_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``kiwerk demo`` serves the dashboard, a live line and signal results."""
+    import shutil
+    import threading
+    import time
+
+    import httpx
+
+    from kiwerk.domains.industry.stream import free_port
+
+    if shutil.which("mosquitto") is None and not Path("/usr/sbin/mosquitto").exists():
+        pytest.skip("mosquitto not installed (scripts/system-packages installs it)")
+    monkeypatch.setenv("KIWERK_DATA", str(data_dir))
+    monkeypatch.setattr(
+        "kiwerk.interfaces.cli.demo_live.secrets.token_urlsafe",
+        lambda n: "demo-password-1",
+    )
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    seen: dict[str, object] = {}
+
+    def probe() -> None:
+        """Log in while the demo serves; read the line and the signals."""
+        deadline = time.monotonic() + 240
+        r = None
+        with httpx.Client(base_url=url, timeout=10) as client:
+            while time.monotonic() < deadline:
+                try:
+                    r = client.post(
+                        "/auth/token",
+                        data={"username": "ada", "password": "demo-password-1"},
+                    )
+                except httpx.TransportError:
+                    time.sleep(0.5)
+                    continue
+                if r.status_code == 200:
+                    break
+                time.sleep(0.5)
+            assert r is not None
+            assert r.status_code == 200, r.text
+            auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
+            time.sleep(4)  # a few ticks of the line
+            seen["line"] = client.get("/line", headers=auth).json()
+            seen["signals"] = client.get("/mobility/signals", headers=auth).json()
+            seen["page"] = client.get("/ui/login").status_code
+
+    prober = threading.Thread(target=probe)
+    prober.start()
+    code, out = kiwerk(
+        capsys,
+        monkeypatch,
+        "demo",
+        "--no-train",
+        "--port",
+        str(port),
+        "--duration",
+        "30",
+        "--machines",
+        "5",
+    )
+    prober.join(timeout=60)
+    assert code == 0, out
+    assert f"dashboard: {url}/ui/" in out
+    assert "log in as ada with password demo-password-1" in out
+    line = seen["line"]
+    assert isinstance(line, dict)
+    assert [m["name"] for m in line["machines"]] == [
+        f"engine-{i:03d}" for i in range(1, 6)
+    ]
+    assert all(m["readings"] >= 2 for m in line["machines"])
+    signals = seen["signals"]
+    assert isinstance(signals, dict)
+    assert {r["controller"] for r in signals["rows"]} == {
+        "fixed",
+        "max_pressure",
+        "adaptive",
+    }
+    assert seen["page"] == 200

@@ -67,10 +67,10 @@ class AuditLog:
         action: str,
         target: str,
         details: dict[str, Any] | None = None,
-    ) -> None:
-        """Append one entry in a transaction of its own."""
+    ) -> int:
+        """Append one entry in a transaction of its own; return its number."""
         with self._catalog.transaction() as con:
-            self.write(con, actor, action, target, details)
+            return self.write(con, actor, action, target, details)
 
     def write(
         self,

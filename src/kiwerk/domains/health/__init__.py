@@ -60,6 +60,7 @@ from kiwerk.domains.health._xray_explain import (
     OodGate,
     corrupt,
     grad_cam,
+    overlay_png,
     pooled_features,
     save_overlay,
 )
@@ -141,6 +142,7 @@ __all__ = [
     "make_xray_model",
     "mean_label_auc",
     "medmnist_frame",
+    "overlay_png",
     "patient_risks",
     "pixel_values",
     "plot_survival_curves",

@@ -9,6 +9,7 @@ training images and refuses the ones beyond a validation quantile.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,10 +48,18 @@ def grad_cam(
     return out
 
 
-def save_overlay(
-    image: NDArray[np.uint8], heat: NDArray[np.float32], path: Path, *, caption: str
-) -> Path:
-    """Save the grey image with the heat map in translucent colour as PNG."""
+def overlay_png(
+    image: NDArray[np.uint8], heat: NDArray[np.float32], *, caption: str
+) -> bytes:
+    """The grey image with the heat map in translucent colour, as PNG bytes.
+
+    Examples
+    --------
+    >>> png = overlay_png(np.zeros((28, 28), np.uint8), np.zeros((28, 28), np.float32),
+    ...                   caption="p 0.10")
+    >>> png[:4]
+    b'\\x89PNG'
+    """
     fig = Figure(figsize=(3, 3.3), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
@@ -58,8 +67,17 @@ def save_overlay(
     ax.imshow(heat, cmap="jet", alpha=0.4, vmin=0, vmax=1, interpolation="bilinear")
     ax.set_title(caption, fontsize=8)
     ax.axis("off")
+    out = io.BytesIO()
+    fig.savefig(out, format="png", bbox_inches="tight")
+    return out.getvalue()
+
+
+def save_overlay(
+    image: NDArray[np.uint8], heat: NDArray[np.float32], path: Path, *, caption: str
+) -> Path:
+    """Save :func:`overlay_png` of the image and its heat map to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png", bbox_inches="tight")
+    path.write_bytes(overlay_png(image, heat, caption=caption))
     return path
 
 

@@ -16,6 +16,11 @@ from kiwerk.domains.mobility._fleet_draw import (
     draw_tours_png,
     tour_paths,
 )
+from kiwerk.domains.mobility._fleet_geo import (
+    AACHEN_HUBS,
+    demo_orders,
+    plan_geojson,
+)
 from kiwerk.domains.mobility._fleet_solve import (
     plan_routes,
     replan,
@@ -23,6 +28,12 @@ from kiwerk.domains.mobility._fleet_solve import (
 from kiwerk.domains.mobility._forecast_pilot import (
     ForecastModel,
     forecast_pilot,
+)
+from kiwerk.domains.mobility._forecast_view import ForecastView, forecast_view
+from kiwerk.domains.mobility._signal_results import (
+    read_signal_results,
+    record_signal_results,
+    signal_results_path,
 )
 from kiwerk.domains.mobility._signals import (
     EpisodeResult,
@@ -85,6 +96,7 @@ from kiwerk.domains.mobility._vrp_bench import (
 )
 
 __all__ = [
+    "AACHEN_HUBS",
     "BenchResult",
     "DailyProfile",
     "EpisodeResult",
@@ -94,6 +106,7 @@ __all__ = [
     "ForecastExplanation",
     "ForecastModel",
     "ForecastParams",
+    "ForecastView",
     "Forecaster",
     "GradientBoosting",
     "GraphBlend",
@@ -114,6 +127,7 @@ __all__ = [
     "build_features",
     "build_street_graph",
     "check_speed",
+    "demo_orders",
     "distance_matrix",
     "draw_sensor_map",
     "draw_tours_html",
@@ -121,15 +135,20 @@ __all__ = [
     "evaluate_traffic",
     "explain_forecast",
     "forecast_pilot",
+    "forecast_view",
     "lags",
     "oneway_direction",
+    "plan_geojson",
     "plan_routes",
     "read_delay",
+    "read_signal_results",
     "read_speed_h5",
+    "record_signal_results",
     "replan",
     "run_episode",
     "screen_orders",
     "series_from_los_loop",
+    "signal_results_path",
     "snap",
     "solve_ortools",
     "solve_pyvrp",

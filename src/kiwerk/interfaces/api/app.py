@@ -28,6 +28,7 @@ from kiwerk.core.data import Pool
 from kiwerk.core.monitor.live import AlertParams
 from kiwerk.core.pilots import PilotTracker
 from kiwerk.core.store import MetadataStore
+from kiwerk.domains.industry.stream import LineFeed, load_line_config
 from kiwerk.interfaces.api import errors
 from kiwerk.interfaces.api._guard import RequestGuard
 from kiwerk.interfaces.api._serving import ModelService
@@ -37,11 +38,15 @@ from kiwerk.interfaces.api.routes import (
     audit,
     auth,
     datasets,
+    fleet,
     jobs,
+    line,
+    mobility,
     models,
     orgs,
     pilots,
     readiness,
+    xray,
 )
 from kiwerk.interfaces.api.schemas import Health, Problem
 from kiwerk.interfaces.cli.pilots import model_registry, pilot_catalog
@@ -97,10 +102,20 @@ def create_app(settings: Settings, params: ApiParams | None = None) -> FastAPI:
     params = params or ApiParams()
     services = build_services(settings, params)
 
+    feed = (
+        LineFeed(load_line_config(settings.line_config))
+        if settings.line_config is not None
+        else None
+    )
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         services.models.start()
+        if feed is not None:
+            feed.start(timeout=params.line_connect_s)
         yield
+        if feed is not None:
+            feed.stop()
         services.models.stop()
         services.tracker.close()
         services.store.close()
@@ -112,6 +127,7 @@ def create_app(settings: Settings, params: ApiParams | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.line_feed = feed
     errors.install(app)
     for router in (
         auth.router,
@@ -122,6 +138,10 @@ def create_app(settings: Settings, params: ApiParams | None = None) -> FastAPI:
         audit.router,
         readiness.router,
         pilots.router,
+        line.router,
+        fleet.router,
+        xray.router,
+        mobility.router,
     ):
         app.include_router(router)
 

@@ -32,6 +32,8 @@ class ApiParams:
         Window sizes and alert thresholds of ground-truth performance.
     alert_repeat_s
         A still-active alert is delivered again after this many seconds.
+    line_connect_s
+        How long start-up waits for the live line's broker (it keeps trying).
     """
 
     token_ttl_s: float = 900.0
@@ -43,6 +45,7 @@ class ApiParams:
     monitor: LiveMonitorParams = field(default_factory=LiveMonitorParams)
     performance: PerformanceParams = field(default_factory=PerformanceParams)
     alert_repeat_s: float = 3600.0
+    line_connect_s: float = 5.0
 
     def __post_init__(self) -> None:
         if self.token_ttl_s <= 0:

@@ -12,17 +12,19 @@ from rich.table import Table
 
 from kiwerk.datasets import load_los_loop, load_resco
 from kiwerk.domains.mobility import (
+    AACHEN_HUBS,
     FleetParams,
-    Hub,
-    Order,
     SignalParams,
     build_street_graph,
+    demo_orders,
     draw_tours_html,
     draw_tours_png,
     evaluate_traffic,
     plan_routes,
+    record_signal_results,
     run_episode,
     series_from_los_loop,
+    signal_results_path,
 )
 from kiwerk.domains.mobility._signals import CONTROLLERS, plot_queues
 from kiwerk.errors import NotFound
@@ -71,7 +73,7 @@ def signals_run(
     table = Table(title=f"{scenario}: average trip delay (RESCO), {seeds} seed(s)")
     for column in ("controller", "delay s", "± s", "vehicles"):
         table.add_column(column)
-    firsts = []
+    firsts, every = [], []
     order = [c for c in CONTROLLERS if c != controller] + [controller]
     for name in order:
         with console.status(f"simulating {name}"):
@@ -83,6 +85,7 @@ def signals_run(
             ]
         delays = [r.delay_s for r in runs]
         firsts.append(runs[0])
+        every += runs
         table.add_row(
             name,
             f"{np.mean(delays):.1f}",
@@ -90,6 +93,9 @@ def signals_run(
             str(runs[0].vehicles),
         )
     console.print(table)
+    settings = get_settings()
+    length = duration or resco[scenario].end - resco[scenario].begin
+    record_signal_results(every, length, signal_results_path(settings.home))
     path = plot_queues(firsts, out / f"signals_{scenario}_{controller}.png")
     console.print(f"time series: {path}")
 
@@ -129,26 +135,8 @@ def routes_aachen(
     """Plan the Aachen delivery demo (2 hubs, 10 vehicles) and draw it."""
     with console.status("building the Aachen street graph"):
         graph = build_street_graph(get_settings().data / "osm/aachen/aachen.osm.pbf")
-    rng = np.random.default_rng(seed)
-    picks = rng.choice(
-        len(graph.addresses), size=min(parcels, len(graph.addresses)), replace=False
-    )
-    orders = []
-    for k, i in enumerate(picks):
-        lat, lon, _ = graph.addresses[int(i)]
-        early = int(rng.choice([9, 11, 13, 15])) * 3600 if k % 3 == 0 else 8 * 3600
-        late = early + 2 * 3600 if k % 3 == 0 else 18 * 3600
-        orders.append(
-            Order(
-                id=f"P{k:03d}",
-                lat=lat,
-                lon=lon,
-                demand=int(rng.integers(1, 4)),
-                tw_early=early,
-                tw_late=late,
-            )
-        )
-    hubs = [Hub("Hub West", 50.7780, 6.0600), Hub("Hub Ost", 50.7700, 6.1100)]
+    orders = demo_orders(graph, parcels, seed)
+    hubs = list(AACHEN_HUBS)
     with console.status("solving with PyVRP"):
         plan = plan_routes(graph, hubs, orders, FleetParams(seconds=seconds))
     table = Table(

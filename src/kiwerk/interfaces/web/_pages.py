@@ -100,4 +100,8 @@ PAGES: tuple[Page, ...] = (
         "readiness.html",
         (CHARTS, "charts.js", "readiness.js"),
     ),
+    Page("/line", "Live line", "line.html", ("line.js",)),
+    Page("/fleet", "Fleet RUL", "fleet.html", (CHARTS, "fleet.js")),
+    Page("/xray", "X-ray viewer", "xray.html", ("xray.js",)),
+    Page("/mobility", "Mobility", "mobility.html", (CHARTS, "mobility.js")),
 )

@@ -18,6 +18,7 @@ from kiwerk.domains.industry.rul._explain import (
     explain_unit,
 )
 from kiwerk.domains.industry.rul._features import ConditionNormalizer
+from kiwerk.domains.industry.rul._fleet import FleetView, fleet_view
 from kiwerk.domains.industry.rul._metrics import (
     RulReport,
     evaluate_rul,
@@ -43,6 +44,7 @@ from kiwerk.domains.industry.rul._validate import validate_frame, validate_with_
 __all__ = [
     "ConditionNormalizer",
     "ConformalCalibrator",
+    "FleetView",
     "RulEstimator",
     "RulExplanation",
     "RulParams",
@@ -55,6 +57,7 @@ __all__ = [
     "explain_rows",
     "explain_rul",
     "explain_unit",
+    "fleet_view",
     "integrated_gradients",
     "integrated_gradients_batch",
     "nasa_score",

@@ -13,6 +13,7 @@ from kiwerk.domains.industry.stream._config import (
     load_line_config,
     parse_line_config,
 )
+from kiwerk.domains.industry.stream._feed import FeedEvent, LineFeed
 from kiwerk.domains.industry.stream._frames import (
     decode_frame,
     encode_frame,
@@ -69,8 +70,10 @@ __all__ = [
     "AlertRouter",
     "BrokerConfig",
     "Fault",
+    "FeedEvent",
     "GatewayConfig",
     "LineConfig",
+    "LineFeed",
     "LineMonitor",
     "LineSimulator",
     "LocalBroker",
