@@ -20,9 +20,8 @@ times and reads the navigation timing: time to first byte and the time until
 the page's API calls are done (the ``kiwerk:api-idle`` performance mark of
 ``kiwerk.js``), i.e. until its data is on screen.
 
-``monitor_updates_per_s`` is measured by :func:`monitor_updates_per_s`, the
-hook of the live line monitor page; while that page does not exist the
-figure is ``null``, never made up.
+``monitor_updates_per_s`` is measured by :mod:`benchmarks.dashboard_monitor`
+(the live line page with 100 machines at 1 update/s each).
 
 Run: ``python benchmarks/dashboard.py [--rounds 50]``
 """
@@ -132,19 +131,14 @@ def _time(client: httpx.Client, url: str) -> tuple[float, float]:
 
 
 def monitor_updates_per_s(server_url: str) -> float | None:
-    """Hook of the live line monitor page (issue 8): updates per second it keeps up.
+    """Updates per second the live line page draws (100 machines at 1/s each).
 
-    The live monitor's helper measures this in the browser (100 machines at
-    1 update/s each); until that page is registered this returns None and
-    the JSON says ``null``.
+    Measured by :mod:`benchmarks.dashboard_monitor` on its own server with a
+    real broker, simulator and monitor (``server_url`` is not needed there).
     """
-    from kiwerk.interfaces.web import PAGES
+    from benchmarks.dashboard_monitor import monitor_updates_per_s as measure
 
-    if not any(p.path.startswith("/monitor") for p in PAGES):
-        return None
-    raise NotImplementedError(
-        f"the live monitor page exists: measure it at {server_url}/ui/monitor here"
-    )
+    return measure(server_url)
 
 
 _NAV = """() => {
