@@ -62,8 +62,13 @@ def pilots_server(
     with httpx.Client(base_url=live.url, timeout=120) as client:
         api = Api(client)
         api.login("ada")
+        api.login("ida")
         for org, pilot in PILOTS:
-            api.call("ada", "POST", "/orgs", json={"name": org})
+            if org == "industry":  # the template's, owned by ida
+                body = {"name": "ada", "role": "owner"}
+                api.call("ida", "POST", "/orgs/industry/users", json=body)
+            else:
+                api.call("ada", "POST", "/orgs", json={"name": org})
             _train(api, pilot)
         api.call(
             "ada", "POST", "/orgs/health/users", json={"name": "vic", "role": "viewer"}
