@@ -241,7 +241,7 @@ def test_tuning_survives_losing_a_node(
     toy_source: FrameSource,
     tmp_path: Path,
 ) -> None:
-    """Killing the worker node after the first trial still gives every trial."""
+    """Killing the worker node after the first trial still runs every trial."""
     params = TuneParams(trials=4, seed=7, folds=2, concurrency=2, max_failures=3)
     expected = tune_pilot(tunable_pilot, toy_source, params)
     job = {
@@ -254,7 +254,15 @@ def test_tuning_survives_losing_a_node(
     got = _drive(cluster, job, tmp_path / "driver")
     assert got["killed"]
     assert cluster.worker_raylet() is None
-    assert got["trials"] == expected.trials
+    # Two trials at a time, ASHA's stops depend on which result arrives first;
+    # configurations and every fold score both runs reached are fixed by the seed.
+    assert len(got["trials"]) == len(expected.trials)
+    for a, b in zip(got["trials"], expected.trials, strict=True):
+        assert (a.index, a.config) == (b.index, b.config)
+        common = min(len(a.scores), len(b.scores))
+        assert common >= 1
+        assert a.scores[:common] == b.scores[:common]
+    assert any(not t.stopped for t in got["trials"])
 
 
 @pytest.mark.usefixtures("local_ray_pickling")
