@@ -155,6 +155,10 @@ def main() -> None:
         f"ACC {scores['acc']:.4f} (ratio AUC {scores['auc'] / base['auc']:.3f}), "
         f"p50 {p50:.2f} ms p99 {p99:.2f} ms (ratio {p99 / b99:.2f})"
     )
+    print(
+        f"accuracy at the balanced-prior decision (logit 0, no validation "
+        f"threshold): {scores['acc_balanced_prior']:.4f}"
+    )
     print(f"with heat map: p50 {h50:.2f} ms p99 {h99:.2f} ms")
     print(
         f"ECE {scores['ece_before']:.4f} -> {scores['ece_after']:.4f} "
@@ -177,6 +181,7 @@ def main() -> None:
     result = {
         "pneumonia_auc": scores["auc"],
         "pneumonia_acc": scores["acc"],
+        "pneumonia_acc_balanced_prior": scores["acc_balanced_prior"],
         "chest_mean_auc": chest,
         "ece_before": scores["ece_before"],
         "ece_after": scores["ece_after"],

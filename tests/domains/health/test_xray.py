@@ -182,6 +182,44 @@ def test_model_learns_and_reports(
         "coverage",
         "normals_deprioritised",
     }
+    z = predict_logits(tiny_model.nets_, pneumonia_slice.test.images)[:, 0]
+    y = pneumonia_slice.test.labels[:, 0]
+    assert scores["acc_balanced_prior"] == pytest.approx(((z >= 0) == y).mean())
+
+
+def test_augment_strength_zero_only_mirrors() -> None:
+    """At strength 0 each augmented image is the image or its mirror."""
+    import torch
+
+    x = torch.rand(16, 1, 28, 28)
+    out = augment(x, torch.Generator().manual_seed(3), strength=0.0)
+    for a, b in zip(out, x, strict=True):
+        assert torch.allclose(a, b, atol=1e-5) or torch.allclose(
+            a, b.flip(-1), atol=1e-5
+        )
+    assert not torch.allclose(out, x, atol=1e-5)  # some were mirrored
+
+
+def test_balanced_training_moves_the_prior() -> None:
+    """On a 9:1 set, balancing raises the mean logit of the rare class's images."""
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 255, (200, 28, 28)).astype(np.uint8)
+    labels = (np.arange(200) < 180).astype(np.uint8)[:, None]  # 90 % positive
+    fair = train_xray_net(
+        images,
+        labels,
+        XrayNetParams(width=4, epochs=2, augment=False, balance=True),
+        seed=1,
+    )
+    plain = train_xray_net(
+        images,
+        labels,
+        XrayNetParams(width=4, epochs=2, augment=False, balance=False),
+        seed=1,
+    )
+    z_plain = predict_logits([plain], images, tta=False).mean()
+    z_fair = predict_logits([fair], images, tta=False).mean()
+    assert z_fair < z_plain  # positives no longer dominate the loss
 
 
 def test_decisions_refer_and_refuse(

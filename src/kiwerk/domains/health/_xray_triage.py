@@ -206,7 +206,7 @@ class XrayTriage:
         ]
 
     def evaluate(self, split: MedMnistSplit) -> dict[str, float]:
-        """AUC, accuracy at the validation threshold, ECE, abstain coverage, KPI."""
+        """AUC, accuracy (validation threshold; logit 0), ECE, coverage, KPI."""
         self._check()
         y = split.labels[:, 0]
         z = self._logits(split.images)[:, 0]
@@ -216,6 +216,9 @@ class XrayTriage:
         return {
             "auc": float(roc_auc_score(y, cal)),
             "acc": float(((cal >= self.threshold_) == y).mean()),
+            # The balanced-prior decision (logit 0) of a class-balanced net:
+            # no threshold learnt from validation, robust to prevalence shift.
+            "acc_balanced_prior": float(((z >= 0.0) == y).mean()),
             "ece_before": expected_calibration_error(raw, y),
             "ece_after": expected_calibration_error(cal, y),
             "coverage": float(decided.mean()),
