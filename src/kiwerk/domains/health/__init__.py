@@ -72,6 +72,7 @@ from kiwerk.domains.health._xray_net import (
     to_tensor,
     train_xray_net,
 )
+from kiwerk.domains.health._xray_onnx import xray_to_onnx
 from kiwerk.domains.health._xray_pilot import (
     XrayPilotModel,
     images_of,
@@ -162,5 +163,6 @@ __all__ = [
     "triage_kpi",
     "window_image",
     "xray_pilot",
+    "xray_to_onnx",
     "youden_threshold",
 ]

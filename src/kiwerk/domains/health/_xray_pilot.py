@@ -18,7 +18,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,10 @@ from kiwerk.core.pipeline import (
 from kiwerk.domains.health._medmnist import MedMnistSplit, load_medmnist
 from kiwerk.domains.health._xray_net import XrayNetParams
 from kiwerk.domains.health._xray_triage import XrayTriage, XrayTriageParams
+from kiwerk.errors import NotFittedError
+
+if TYPE_CHECKING:
+    from kiwerk.core.models.onnx import EdgeModel
 
 NAME = "health-xray"
 DATASET = "pneumoniamnist"
@@ -125,6 +129,14 @@ class XrayPilotModel:
     def predict(self, X: pd.DataFrame) -> NDArray[np.int64]:
         """1 for pneumonia at the validation threshold, else 0."""
         return (self.predict_proba(X)[:, 1] >= self.threshold_).astype(np.int64)
+
+    def to_onnx(self) -> EdgeModel:
+        """The triage decision (ensemble, TTA, calibration, gate) as one ONNX graph."""
+        from kiwerk.domains.health._xray_onnx import xray_to_onnx
+
+        if not hasattr(self, "model_"):
+            raise NotFittedError("XrayPilotModel is not fitted; call fit() first.")
+        return xray_to_onnx(self.model_)
 
 
 def official_val(X: pd.DataFrame) -> NDArray[np.bool_]:
