@@ -109,13 +109,14 @@ def rul_scorer(settings: Settings, line: LineConfig) -> ModelScorer | None:
 @contextlib.contextmanager
 def running_line(
     settings: Settings, folder: Path, machines: int
-) -> Iterator[tuple[Path, LocalBroker]]:
+) -> Iterator[tuple[Path, LocalBroker, bool]]:
     """Mosquitto, the simulator and the monitor, running until the block ends.
 
-    Yields the line configuration (for the API's feed) and the broker. The
-    monitor scores the registered ``industry-rul`` model per engine when
-    there is one (the demo trains its quick version), so the live page shows
-    each engine's RUL with its interval.
+    Yields the line configuration (for the API's feed), the broker and
+    whether a RUL model is scored: the monitor scores the registered
+    ``industry-rul`` model per engine when there is one (the demo trains its
+    quick version), so the live page shows each engine's RUL with its
+    interval.
     """
     recordings = cmapss_recordings(
         settings.data / "cmapss", n_machines=machines, model_inputs=True
@@ -149,7 +150,7 @@ def running_line(
         )
         simulator.start()
         try:
-            yield config, broker
+            yield config, broker, model is not None
         finally:
             stop.set()
             simulator.join(timeout=30)
@@ -192,7 +193,7 @@ def bring_up(
     password = demo_login(settings, pool)
     with (
         tempfile.TemporaryDirectory(prefix="kiwerk-demo-") as tmp,
-        running_line(settings, Path(tmp), machines) as (config, broker),
+        running_line(settings, Path(tmp), machines) as (config, broker, rul),
     ):
         live = settings.model_copy(update={"line_config": config, "line_org": ORGS[0]})
         server = uvicorn.Server(
@@ -205,7 +206,9 @@ def bring_up(
             f"dashboard: [bold]http://{host}:{port}/ui/[/]  (API docs at /docs)\n"
             f"log in as [bold]{settings.user}[/] with password [bold]{password}[/]\n"
             f"live line: {machines} C-MAPSS engines on mqtt://127.0.0.1:{broker.port}"
-            f" (engine-{min(3, machines):03d} starts failing after 260 s); "
+            f" (engine-{min(3, machines):03d} starts failing after 260 s)"
+            + (", each with its RUL and 90 % interval" if rul else "")
+            + "; "
             "organisations: industry (live line, fleet RUL), health (X-ray), "
             "mobility, demo-works"
         )
