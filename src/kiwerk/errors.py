@@ -116,6 +116,25 @@ class Conflict(KiwerkError):
 
     exit_code = 6
 
+    @classmethod
+    def name_taken(cls, kind: str, name: str) -> Conflict:
+        """The one answer to a taken name, whoever holds it.
+
+        Names of some objects are shared by every organisation on a server;
+        the answer is the same whether or not the caller may see the holder
+        and names no organisation, so it tells nothing about another tenant
+        beyond the name being taken.
+
+        Examples
+        --------
+        >>> str(Conflict.name_taken("dataset", "pumps"))  # doctest: +ELLIPSIS
+        "the dataset name 'pumps' is taken on this server (...); choose another"
+        """
+        return cls(
+            f"the {kind} name {name!r} is taken on this server ({kind} names "
+            "are shared by all organisations); choose another"
+        )
+
 
 class IntegrityError(KiwerkError):
     """Stored state (audit log, catalog) was edited or deleted outside kiwerk."""

@@ -150,3 +150,20 @@ def test_audit_verify_reports_tampering(api: Any) -> None:
     assert r.status_code == 200
     assert r.json()["ok"] is False
     assert "2" in r.json()["error"]
+
+
+def test_dataset_name_of_another_org_answers_as_for_ones_own(api: Any) -> None:
+    """Ben (uni) creating acme's ``pumps`` gets ana's 409, naming no owner."""
+    own = api.client.post(
+        "/datasets", headers=api.headers["ana"], json={"name": "pumps", "org": "acme"}
+    )
+    other = api.client.post(
+        "/datasets", headers=api.headers["ben"], json={"name": "pumps", "org": "uni"}
+    )
+    assert own.status_code == other.status_code == 409
+    assert own.json() == other.json()
+    assert "acme" not in other.text
+    ben = api.headers["ben"]
+    listed = {d["name"] for d in api.client.get("/datasets", headers=ben).json()}
+    assert "pumps" not in listed  # still invisible, nothing created for uni
+    assert api.client.get("/datasets/pumps", headers=ben).status_code == 404

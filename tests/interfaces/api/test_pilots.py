@@ -100,6 +100,21 @@ def test_duplicate_is_conflict(api: World) -> None:
     assert _create(api).status_code == 409
 
 
+def test_name_taken_by_another_org_answers_as_for_ones_own(api: World) -> None:
+    """Ben (uni) hits acme's name: the same 409 as ana's, naming no owner."""
+    assert _create(api).status_code == 201
+    own = _create(api)
+    other = _create(api, "ben", organisation="uni")
+    assert own.status_code == other.status_code == 409
+    assert own.json() == other.json()
+    assert "acme" not in other.text
+    assert "shared by all organisations" in other.json()["detail"]
+    assert api.client.get("/pilots", headers=api.headers["ben"]).json() == []
+    assert (
+        api.client.get("/pilots/line-3", headers=api.headers["ben"]).status_code == 404
+    )
+
+
 def test_report_pdf_and_html(api: World) -> None:
     """The one-page report comes as PDF and HTML."""
     assert _create(api).status_code == 201

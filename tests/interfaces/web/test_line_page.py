@@ -4,31 +4,42 @@ A real mosquitto carries a simulated line; ``kiwerk monitor``'s
 :func:`run_monitor` scores it; the dashboard server's feed hears readings and
 alerts and pushes them to the page over server-sent events. The page is open
 before the fault is injected, so the alert can only arrive without a reload.
+A second line of real C-MAPSS engines, scored by a registered RUL model,
+shows each engine's remaining useful life with its 90 % interval, updating.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from kiwerk.core.models import ModelRegistry
 from kiwerk.core.monitor import MewmaParams
+from kiwerk.datasets import load_cmapss
 from kiwerk.domains.industry.stream import (
     BrokerConfig,
     Fault,
+    LineConfig,
     LineSimulator,
     LocalBroker,
+    ModelConfig,
+    ModelScorer,
     MonitorParams,
     Recording,
+    cmapss_recordings,
     run_monitor,
     write_line_config,
 )
+from tests.domains.industry.stream.conftest import register_rul_model
 from tests.interfaces.web.conftest import (
     LiveServer,
     _new_page,
@@ -172,3 +183,83 @@ def test_line_page_fits_a_phone_and_is_refused_to_other_orgs(
         assert "no live line is visible" in error.inner_text()
     finally:
         context.close()
+
+
+def _engine_line(
+    broker: LocalBroker, data_dir: Path
+) -> tuple[LineSimulator, LineConfig]:
+    """Four real C-MAPSS engines (10 cycles a second) scored by the RUL model."""
+    sim = LineSimulator(
+        cmapss_recordings(data_dir / "cmapss", n_machines=4, model_inputs=True),
+        BrokerConfig("127.0.0.1", broker.port, "engine-sim"),
+        prefix="engines/",
+        speed=10,
+        faults=(Fault(machine=1, tick=140, size=10.0, n_sensors=6),),
+    )
+    line = replace(sim.line_config("engine-monitor"), model=ModelConfig("industry-rul"))
+    return sim, line
+
+
+def test_rul_with_its_interval_shows_per_engine(
+    browser: Any,
+    broker: LocalBroker,
+    web_template: Path,
+    data_dir: Path,
+    registry: ModelRegistry,
+    tmp_path: Path,
+) -> None:
+    """Each engine's card shows its RUL and 90 % interval, updated over the stream."""
+    train = load_cmapss("FD001", directory=data_dir / "cmapss").train
+    served = register_rul_model(registry, train[train["unit"] > 80])  # not replayed
+    sim, line = _engine_line(broker, data_dir)
+    write_line_config(line, tmp_path / "line.toml")
+    home = tmp_path / "home"
+    shutil.copytree(web_template, home)
+    settings = _settings(home, data_dir).model_copy(
+        update={"line_config": tmp_path / "line.toml", "line_org": "acme"}
+    )
+    live = start_server(settings)
+    context, page = _new_page(browser, live, 1280, 800)
+    stop, ready = threading.Event(), threading.Event()
+    try:
+        do_login(page, "ada", next_path="/ui/line")
+        page.wait_for_selector(".machine[data-machine='engine-004']")
+        sensors = [list(m.sensors) for m in line.machines]
+        assert line.model is not None
+        scorer = ModelScorer(served, line.machine_names(), sensors, line.model.params)
+        threading.Thread(
+            target=run_monitor,
+            args=(line, tmp_path / "store"),
+            kwargs={"params": PARAMS, "stop": stop, "ready": ready, "model": scorer},
+            daemon=True,
+        ).start()
+        assert ready.wait(15)
+        threading.Thread(
+            target=sim.run, kwargs={"ticks": 400, "stop": stop}, daemon=True
+        ).start()
+        rul = page.locator(".machine[data-machine='engine-001'] .rul")
+        rul.wait_for(timeout=60_000)
+        first = rul.inner_text()
+        page.wait_for_function(
+            "([n, t]) => window.kiwerkLine.predictions > n && "
+            "document.querySelector(\".machine[data-machine='engine-001'] .rul\")"
+            ".innerText !== t",
+            arg=[page.evaluate("window.kiwerkLine.predictions"), first],
+            timeout=60_000,
+        )
+        page.locator(".alerts li[data-machine='engine-002']").wait_for(timeout=60_000)
+        for n in range(1, 5):
+            text = page.locator(f".machine[data-machine='engine-00{n}'] .rul")
+            found = re.fullmatch(
+                r"RUL (\d+) cycles \(90 %: (\d+)–(\d+)\)", text.inner_text()
+            )
+            assert found, text.inner_text()
+            est, low, high = map(int, found.groups())
+            assert low <= est <= high
+        save_screenshot(page, "line-rul")
+        critical = [v for v in run_axe(page) if v["impact"] == "critical"]
+        assert not critical, critical
+    finally:
+        stop.set()
+        context.close()
+        live.stop()

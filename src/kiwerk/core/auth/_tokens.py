@@ -1,10 +1,16 @@
-"""Short-lived signed access tokens (JWT, HS256) for users."""
+"""Short-lived signed access tokens (JWT, HS256) for users.
+
+A token may belong to a browser session that is renewed while it is used:
+the renewed token keeps the session's id (``sid``) and the time of the login
+(``auth_time``), so the session can be ended as a whole and limited in length.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import jwt
@@ -17,12 +23,18 @@ _ISSUER = "kiwerk"
 
 @dataclass(frozen=True)
 class TokenClaims:
-    """What a valid access token says."""
+    """What a valid access token says.
+
+    ``session`` is the id shared by a session's renewed tokens (the first
+    token's ``jti``); ``auth_time`` is when its user logged in.
+    """
 
     subject: str
     jti: str
     issued_at: float
     expires_at: float
+    session: str = ""
+    auth_time: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,8 @@ class TokenSigner:
         The server secret; the signing key is derived from it.
     ttl_s
         Lifetime of a token in seconds.
+    clock
+        The wall clock tokens are issued and checked by (replaceable in tests).
 
     Examples
     --------
@@ -51,7 +65,13 @@ class TokenSigner:
     'ada'
     """
 
-    def __init__(self, secret: str, *, ttl_s: float = 900.0) -> None:
+    def __init__(
+        self,
+        secret: str,
+        *,
+        ttl_s: float = 900.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         if not secret:
             raise ValueError("the token secret must not be empty")
         if ttl_s <= 0:
@@ -61,11 +81,32 @@ class TokenSigner:
             b"kiwerk-access-token:" + secret.encode()
         ).digest()
         self.ttl_s = ttl_s
+        self.clock = clock
 
-    def issue(self, subject: str, *, now: float | None = None) -> IssuedToken:
-        """Sign a token for ``subject`` valid for ``ttl_s`` seconds."""
-        issued = time.time() if now is None else now
-        claims = TokenClaims(subject, uuid.uuid4().hex, issued, issued + self.ttl_s)
+    def issue(
+        self,
+        subject: str,
+        *,
+        now: float | None = None,
+        ttl_s: float | None = None,
+        session: str | None = None,
+        auth_time: float | None = None,
+    ) -> IssuedToken:
+        """Sign a token for ``subject`` valid for ``ttl_s`` seconds.
+
+        A renewed session token passes the ``session`` id and ``auth_time``
+        of the token it replaces; a new one starts a session of its own.
+        """
+        issued = self.clock() if now is None else now
+        jti = uuid.uuid4().hex
+        claims = TokenClaims(
+            subject,
+            jti,
+            issued,
+            issued + (self.ttl_s if ttl_s is None else ttl_s),
+            session or jti,
+            issued if auth_time is None else auth_time,
+        )
         token = jwt.encode(
             {
                 "sub": subject,
@@ -73,6 +114,8 @@ class TokenSigner:
                 "iat": int(issued),
                 "exp": claims.expires_at,
                 "iss": _ISSUER,
+                "sid": claims.session,
+                "auth_time": claims.auth_time,
             },
             self._secret,
             algorithm=_ALGORITHM,
@@ -93,14 +136,25 @@ class TokenSigner:
                 self._secret,
                 algorithms=[_ALGORITHM],
                 issuer=_ISSUER,
-                options={"require": ["sub", "jti", "exp", "iat", "iss"]},
+                options={
+                    "require": ["sub", "jti", "exp", "iat", "iss"],
+                    "verify_exp": False,  # checked below, against self.clock
+                    "verify_iat": False,
+                },
             )
-        except jwt.ExpiredSignatureError as exc:
-            raise Unauthenticated("the access token has expired; log in again") from exc
-        except jwt.InvalidTokenError as exc:
+            exp = float(data["exp"])
+        except (jwt.InvalidTokenError, TypeError, ValueError) as exc:
             raise Unauthenticated("the access token is invalid") from exc
+        if self.clock() >= exp:
+            raise Unauthenticated("the access token has expired; log in again")
+        jti = str(data["jti"])
         return TokenClaims(
-            str(data["sub"]), str(data["jti"]), float(data["iat"]), float(data["exp"])
+            str(data["sub"]),
+            jti,
+            float(data["iat"]),
+            exp,
+            str(data.get("sid") or jti),
+            float(data.get("auth_time", data["iat"])),
         )
 
 

@@ -153,7 +153,7 @@ class Governance:
         with self.catalog.transaction() as con:
             acl.require_role(con, actor, org, "analyst")
             if con.execute("SELECT 1 FROM datasets WHERE name = ?", [name]).fetchone():
-                raise Conflict(f"dataset {name!r} already exists")
+                raise Conflict.name_taken("dataset", name)
             body = (spec or DatasetSpec()).to_json()
             con.execute(
                 "INSERT INTO datasets VALUES (?, ?, ?, ?, ?)",

@@ -165,7 +165,7 @@ class PilotTracker:
                 sa.select(_pilots.c.name).where(_pilots.c.name == name)
             )
             if exists.first() is not None:
-                raise Conflict(f"pilot {name!r} already exists")
+                raise Conflict.name_taken("tracked pilot", name)
             conn.execute(_pilots.insert().values(**row))
         return self.get(name)
 

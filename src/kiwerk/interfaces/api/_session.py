@@ -12,6 +12,14 @@ site cannot be paired with a header of the attacker's choosing.
 Bearer tokens and API keys are unaffected: they are never sent by a browser
 on its own, so they need no CSRF check.
 
+A session slides: a cookie request whose token is older than
+``ApiParams.session_renew_s`` gets a fresh token of the same session (same
+``sid``, so the CSRF value stays and logging out ends every token of it),
+valid for another ``token_ttl_s`` — the idle limit — but never beyond
+``session_max_s`` after the login. The dependency leaves the new token in
+the request's state (:data:`RENEWED`); :class:`SessionRenewal`, an ASGI
+middleware, sets it as the cookie on whatever response goes out.
+
 Examples
 --------
 >>> a = csrf_token("secret", "jti-1")
@@ -23,13 +31,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Any
 
 from fastapi import Request, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SESSION_COOKIE = "kiwerk_session"
 CSRF_COOKIE = "kiwerk_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+RENEWED = "kiwerk_session_renewed"
 
 
 def csrf_token(secret: str, jti: str) -> str:
@@ -70,6 +81,43 @@ def set_session(
     )
 
 
+def renew(request: Request, token: str, csrf: str, max_age: int) -> None:
+    """Ask :class:`SessionRenewal` to set a renewed session on the response."""
+    secure = request.url.scheme == "https"
+    setattr(request.state, RENEWED, (token, csrf, max_age, secure))
+
+
+def drop_renewal(request: Request) -> None:
+    """Forget a pending renewal (the session is being closed)."""
+    if hasattr(request.state, RENEWED):
+        delattr(request.state, RENEWED)
+
+
+class SessionRenewal:
+    """ASGI middleware: put a renewed session's cookies on the response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state: dict[str, Any] = scope.setdefault("state", {})
+
+        async def send_renewed(message: Message) -> None:
+            renewed = state.get(RENEWED)
+            if message["type"] == "http.response.start" and renewed:
+                cookies = Response()
+                token, csrf, max_age, secure = renewed
+                set_session(cookies, token, csrf, max_age=max_age, secure=secure)
+                extra = [(k, v) for k, v in cookies.raw_headers if k == b"set-cookie"]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_renewed)
+
+
 def clear_session(response: Response, *, secure: bool) -> None:
     """Remove the session and CSRF cookies."""
     for name, httponly in ((SESSION_COOKIE, True), (CSRF_COOKIE, False)):
@@ -81,10 +129,14 @@ def clear_session(response: Response, *, secure: bool) -> None:
 __all__ = [
     "CSRF_COOKIE",
     "CSRF_HEADER",
+    "RENEWED",
     "SAFE_METHODS",
     "SESSION_COOKIE",
+    "SessionRenewal",
     "clear_session",
     "csrf_ok",
     "csrf_token",
+    "drop_renewal",
+    "renew",
     "set_session",
 ]

@@ -32,6 +32,7 @@ from kiwerk.domains.industry.stream import LineFeed, load_line_config
 from kiwerk.interfaces.api import errors
 from kiwerk.interfaces.api._guard import RequestGuard
 from kiwerk.interfaces.api._serving import ModelService
+from kiwerk.interfaces.api._session import SessionRenewal
 from kiwerk.interfaces.api.deps import KeyCache, RoleCache, Services
 from kiwerk.interfaces.api.params import ApiParams
 from kiwerk.interfaces.api.routes import (
@@ -155,6 +156,7 @@ def create_app(settings: Settings, params: ApiParams | None = None) -> FastAPI:
 
     install_dashboard(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.add_middleware(SessionRenewal)
     app.add_middleware(
         RequestGuard,
         max_body_bytes=params.max_body_bytes,

@@ -34,7 +34,13 @@ from kiwerk.core.pilots import PilotTracker
 from kiwerk.core.store import ApiKeyRecord, MetadataStore
 from kiwerk.errors import AccessDenied, Unauthenticated
 from kiwerk.interfaces.api._serving import ModelService
-from kiwerk.interfaces.api._session import CSRF_HEADER, SESSION_COOKIE, csrf_ok
+from kiwerk.interfaces.api._session import (
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    csrf_ok,
+    csrf_token,
+    renew,
+)
 from kiwerk.interfaces.api.params import ApiParams
 from kiwerk.settings import Settings
 
@@ -204,16 +210,38 @@ def get_principal(
 
 
 def session_principal(request: Request, services: Services, token: str) -> Principal:
-    """The user of a session cookie, with the CSRF check of unsafe methods."""
+    """The user of a session cookie, with the CSRF check of unsafe methods.
+
+    A token older than ``session_renew_s`` is renewed (see
+    :mod:`kiwerk.interfaces.api._session`).
+    """
     if token.startswith("kw_"):
         raise Unauthenticated("API keys are not accepted as session cookies")
     claims = services.signer.decode(token)
-    if services.store.token_revoked(claims.jti):
+    revoked = services.store.token_revoked
+    if revoked(claims.jti) or (
+        claims.session != claims.jti and revoked(claims.session)
+    ):
         raise Unauthenticated("the session was ended; log in again")
-    if not csrf_ok(request, services.settings.secret_key, claims.jti):
+    secret = services.settings.secret_key
+    if not csrf_ok(request, secret, claims.session):
         raise AccessDenied(
             f"missing or wrong {CSRF_HEADER} header for a cookie session"
         )
+    signer, p = services.signer, services.params
+    now = signer.clock()
+    left = claims.auth_time + p.session_max_s - now
+    if left <= 0:
+        raise Unauthenticated("the session reached its maximum length; log in again")
+    if now - claims.issued_at >= p.session_renew_s:
+        ttl = min(signer.ttl_s, left)
+        fresh = signer.issue(
+            claims.subject,
+            ttl_s=ttl,
+            session=claims.session,
+            auth_time=claims.auth_time,
+        )
+        renew(request, fresh.token, csrf_token(secret, claims.session), int(ttl))
     return Principal(actor=claims.subject, kind="user", token=claims, cookie=True)
 
 

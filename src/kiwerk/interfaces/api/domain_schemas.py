@@ -39,6 +39,12 @@ class MachineState(_Out):
     values: list[float | None] | None
     readings: int = Field(description="Readings heard since the API started.")
     alerts: int = Field(description="Alerts kept for this machine.")
+    prediction: dict[str, str | float] | None = Field(
+        default=None,
+        description="The registered model's newest prediction: machine, ts, "
+        "cycle, kind (rul or failure_risk), rul with rul_lower and rul_upper "
+        "(the 90 % interval) or failure_probability, and model_version.",
+    )
     history: list[tuple[float, list[float | None]]] = Field(
         default_factory=list, description="Recent readings, oldest first (?history=)."
     )

@@ -15,7 +15,13 @@ class ApiParams:
     Parameters
     ----------
     token_ttl_s
-        Lifetime of an access token.
+        Lifetime of an access token; for a browser session, its idle limit
+        (each request renews the session's token, at most once per
+        ``session_renew_s``).
+    session_renew_s
+        Least age of a session token before a request renews it.
+    session_max_s
+        A browser session ends this long after its login, used or not.
     max_body_bytes
         Largest JSON or form body.
     max_upload_bytes
@@ -37,6 +43,8 @@ class ApiParams:
     """
 
     token_ttl_s: float = 900.0
+    session_renew_s: float = 60.0
+    session_max_s: float = 12 * 3600.0
     max_body_bytes: int = 16 * 1024 * 1024
     max_upload_bytes: int = 512 * 1024 * 1024
     default_rate_per_minute: int = 600
@@ -50,6 +58,10 @@ class ApiParams:
     def __post_init__(self) -> None:
         if self.token_ttl_s <= 0:
             raise ValueError("token_ttl_s must be positive")
+        if not 0 <= self.session_renew_s < self.token_ttl_s <= self.session_max_s:
+            raise ValueError(
+                "Expected 0 <= session_renew_s < token_ttl_s <= session_max_s."
+            )
         if min(self.max_body_bytes, self.max_upload_bytes) < 1024:
             raise ValueError("body limits must be at least 1024 bytes")
         if self.default_rate_per_minute < 1 or self.max_rows_per_page < 1:

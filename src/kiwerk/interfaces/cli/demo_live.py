@@ -5,13 +5,15 @@ of the pilots' organisations (industry, health, mobility), trains the quick
 versions of the RUL, X-ray and traffic-forecast pilots on the real datasets
 (skipped where a version is registered already), records a signal-control
 comparison on RESCO's cologne1 in SUMO, starts a local mosquitto with the
-line simulator (C-MAPSS engines, one of them failing) and ``kiwerk monitor``,
-and serves the API with the dashboard, printing the URL and a login.
+line simulator (C-MAPSS engines sending their cycle numbers, one of them
+failing) and ``kiwerk monitor`` scoring the quick RUL model per engine, and
+serves the API with the dashboard, printing the URL and a login.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import secrets
 import tempfile
 import threading
@@ -28,9 +30,13 @@ from kiwerk.datasets import load_resco
 from kiwerk.domains.industry.stream import (
     BrokerConfig,
     Fault,
+    LineConfig,
     LineSimulator,
     LocalBroker,
+    ModelConfig,
+    ModelScorer,
     cmapss_recordings,
+    load_stream_model,
     run_monitor,
     write_line_config,
 )
@@ -85,15 +91,36 @@ def record_signals(settings: Settings, console: Console) -> None:
         )
 
 
+def rul_scorer(settings: Settings, line: LineConfig) -> ModelScorer | None:
+    """The line's RUL model: production version, else the newest (or none)."""
+    if line.model is None:
+        return None
+    pilot = pilots.pilot_catalog().get(line.model.pilot)
+    registry = pilots.model_registry(settings)
+    served = load_stream_model(pilot, registry, line.model.ref) or load_stream_model(
+        pilot, registry, "latest"
+    )
+    if served is None:
+        return None
+    sensors = [list(m.sensors) for m in line.machines]
+    return ModelScorer(served, line.machine_names(), sensors, line.model.params)
+
+
 @contextlib.contextmanager
 def running_line(
     settings: Settings, folder: Path, machines: int
-) -> Iterator[tuple[Path, LocalBroker]]:
+) -> Iterator[tuple[Path, LocalBroker, bool]]:
     """Mosquitto, the simulator and the monitor, running until the block ends.
 
-    Yields the line configuration (for the API's feed) and the broker.
+    Yields the line configuration (for the API's feed), the broker and
+    whether a RUL model is scored: the monitor scores the registered
+    ``industry-rul`` model per engine when there is one (the demo trains its
+    quick version), so the live page shows each engine's RUL with its
+    interval.
     """
-    recordings = cmapss_recordings(settings.data / "cmapss", n_machines=machines)
+    recordings = cmapss_recordings(
+        settings.data / "cmapss", n_machines=machines, model_inputs=True
+    )
     stop = threading.Event()
     with LocalBroker(folder / "broker") as broker:
         sim = LineSimulator(
@@ -102,13 +129,17 @@ def running_line(
             speed=1.0,
             faults=(Fault(machine=min(2, machines - 1), tick=260, size=8.0),),
         )
+        line = dataclasses.replace(
+            sim.line_config("kiwerk-demo-monitor"), model=ModelConfig("industry-rul")
+        )
         config = folder / "line.toml"
-        write_line_config(sim.line_config("kiwerk-demo-monitor"), config)
+        write_line_config(line, config)
         ready = threading.Event()
+        model = rul_scorer(settings, line)
         monitor = threading.Thread(
             target=run_monitor,
-            args=(sim.line_config("kiwerk-demo-monitor"), folder / "readings"),
-            kwargs={"stop": stop, "ready": ready},
+            args=(line, folder / "readings"),
+            kwargs={"stop": stop, "ready": ready, "model": model},
             name="kiwerk-demo-monitor",
             daemon=True,
         )
@@ -119,7 +150,7 @@ def running_line(
         )
         simulator.start()
         try:
-            yield config, broker
+            yield config, broker, model is not None
         finally:
             stop.set()
             simulator.join(timeout=30)
@@ -162,7 +193,7 @@ def bring_up(
     password = demo_login(settings, pool)
     with (
         tempfile.TemporaryDirectory(prefix="kiwerk-demo-") as tmp,
-        running_line(settings, Path(tmp), machines) as (config, broker),
+        running_line(settings, Path(tmp), machines) as (config, broker, rul),
     ):
         live = settings.model_copy(update={"line_config": config, "line_org": ORGS[0]})
         server = uvicorn.Server(
@@ -175,7 +206,9 @@ def bring_up(
             f"dashboard: [bold]http://{host}:{port}/ui/[/]  (API docs at /docs)\n"
             f"log in as [bold]{settings.user}[/] with password [bold]{password}[/]\n"
             f"live line: {machines} C-MAPSS engines on mqtt://127.0.0.1:{broker.port}"
-            f" (engine-{min(3, machines):03d} starts failing after 260 s); "
+            f" (engine-{min(3, machines):03d} starts failing after 260 s)"
+            + (", each with its RUL and 90 % interval" if rul else "")
+            + "; "
             "organisations: industry (live line, fleet RUL), health (X-ray), "
             "mobility, demo-works"
         )
@@ -195,6 +228,7 @@ __all__ = [
     "demo_login",
     "join_pilot_orgs",
     "record_signals",
+    "rul_scorer",
     "running_line",
     "train_quick_pilots",
 ]

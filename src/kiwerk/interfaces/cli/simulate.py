@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import tempfile
 import time
@@ -17,6 +18,7 @@ from kiwerk.domains.industry.stream import (
     Fault,
     LineSimulator,
     LocalBroker,
+    ModelConfig,
     cmapss_recordings,
     cwru_recordings,
     skab_recordings,
@@ -71,12 +73,22 @@ def line(
             "line/gw-<k>); 0 = one JSON message per machine."
         ),
     ] = 0,
+    rul_model: Annotated[
+        bool,
+        typer.Option(
+            "--rul-model",
+            help="cmapss: send the RUL model's 24 inputs and write a [model] "
+            "section (industry-rul) into --write-config.",
+        ),
+    ] = False,
 ) -> None:
     """Replay C-MAPSS engines, SKAB runs or CWRU bearings as live machines."""
     logging.basicConfig(level=logging.WARNING)
     data = get_settings().data
     if source == "cmapss":
-        recs = cmapss_recordings(data / "cmapss", n_machines=machines)
+        recs = cmapss_recordings(
+            data / "cmapss", n_machines=machines, model_inputs=rul_model
+        )
     elif source == "skab":
         recs = skab_recordings(data / "skab")
     elif source == "cwru":
@@ -98,7 +110,10 @@ def line(
             gateway_size=gateway_size,
         )
         if write_config is not None:
-            write_line_config(sim.line_config(), write_config)
+            config = sim.line_config()
+            if rul_model:
+                config = dataclasses.replace(config, model=ModelConfig("industry-rul"))
+            write_line_config(config, write_config)
             console.print(f"line config for the monitor: {write_config}")
         where = "line/gw-<k> (frames)" if gateway_size else "line/<machine>"
         console.print(

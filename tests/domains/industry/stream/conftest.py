@@ -6,6 +6,10 @@
 - ``webhook``: a local ``http.server`` on 127.0.0.1 that records the JSON bodies
   POSTed to it.
 - ``monitor_thread``: starts :func:`run_monitor` in a thread and stops it.
+- ``served``: a tiny real ``industry-rul`` model (8 synthetic engines), the
+  production version in a fresh registry; :func:`register_rul_model` trains
+  and registers one on any C-MAPSS-shaped frame (the browser test uses it on
+  real engines).
 """
 
 from __future__ import annotations
@@ -18,15 +22,23 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
+from kiwerk.core.models import ModelRegistry
+from kiwerk.core.serving import ServedModel
+from kiwerk.domains.industry.rul import RulParams, rul_pilot
+from kiwerk.domains.industry.rul._pilot import RulPilotModel
+from kiwerk.domains.industry.rul._validate import COLUMNS
 from kiwerk.domains.industry.stream import (
     LineConfig,
     LocalBroker,
     MonitorParams,
     MonitorStats,
+    load_stream_model,
     run_monitor,
 )
+from tests.domains.industry.rul.conftest import make_fleet
 
 
 @pytest.fixture
@@ -94,3 +106,35 @@ def monitor_thread() -> Iterator[MonitorRunner]:
     for stop, thread in running:
         stop.set()
         thread.join(timeout=30)
+
+
+def register_rul_model(registry: ModelRegistry, fleet: pd.DataFrame) -> ServedModel:
+    """Train a small industry-rul model on ``fleet``; register it as production."""
+    y = fleet.groupby("unit")["cycle"].transform("max") - fleet["cycle"]
+    params = RulParams(
+        model="ensemble", window=10, steps=30, folds=4, gbm_trees=20, eval_min_cycle=10
+    )
+    model = RulPilotModel(params, seed=0).fit(fleet[COLUMNS], y.to_numpy(float))
+    pilot = rul_pilot("FD001")
+    record = registry.register(
+        pilot.name,
+        model=model,
+        seed=0,
+        params={},
+        metrics={},
+        cv_metrics={},
+        kpis={},
+        datasets=[],
+        explanation={},
+    )
+    assert load_stream_model(pilot, registry) is None  # only a candidate so far
+    registry.set_alias(pilot.name, "production", record.version)
+    loaded = load_stream_model(pilot, registry)
+    assert loaded is not None
+    return loaded
+
+
+@pytest.fixture
+def served(registry: ModelRegistry) -> ServedModel:
+    """A tiny real industry-rul model, trained on 8 synthetic engines, production."""
+    return register_rul_model(registry, make_fleet(8, seed=1))

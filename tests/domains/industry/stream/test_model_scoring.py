@@ -9,11 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kiwerk.core.models import ModelRegistry
 from kiwerk.core.monitor import MewmaParams
 from kiwerk.core.serving import ServedModel
-from kiwerk.domains.industry.rul import RulParams, rul_pilot
-from kiwerk.domains.industry.rul._pilot import RulPilotModel
 from kiwerk.domains.industry.rul._validate import COLUMNS
 from kiwerk.domains.industry.stream import (
     AlertRouter,
@@ -26,7 +23,6 @@ from kiwerk.domains.industry.stream import (
     MonitorParams,
     ParquetSink,
     load_line_config,
-    load_stream_model,
     parse_line_config,
     write_line_config,
 )
@@ -34,34 +30,6 @@ from kiwerk.errors import ConfigError
 from tests.domains.industry.rul.conftest import make_fleet
 
 SENSORS = [c for c in COLUMNS if c not in ("unit", "cycle")]
-
-
-@pytest.fixture
-def served(registry: ModelRegistry) -> ServedModel:
-    """A tiny real industry-rul model, trained on 8 synthetic engines, production."""
-    fleet = make_fleet(8, seed=1)
-    y = fleet.groupby("unit")["cycle"].transform("max") - fleet["cycle"]
-    params = RulParams(
-        model="ensemble", window=10, steps=30, folds=4, gbm_trees=20, eval_min_cycle=10
-    )
-    model = RulPilotModel(params, seed=0).fit(fleet[COLUMNS], y.to_numpy(float))
-    pilot = rul_pilot("FD001")
-    record = registry.register(
-        pilot.name,
-        model=model,
-        seed=0,
-        params={},
-        metrics={},
-        cv_metrics={},
-        kpis={},
-        datasets=[],
-        explanation={},
-    )
-    assert load_stream_model(pilot, registry) is None  # only a candidate so far
-    registry.set_alias(pilot.name, "production", record.version)
-    loaded = load_stream_model(pilot, registry)
-    assert loaded is not None
-    return loaded
 
 
 def engines(n: int) -> list[pd.DataFrame]:

@@ -33,12 +33,14 @@ A TOML file such as::
     window = 60
     rul_below = 30.0
     constants = { }              # e.g. { "Type" = "M" } for industry-failure
+    topic = "kiwerk/predictions" # each scoring pass's predictions, for dashboards
 
 Payload formats:
 
 - ``json`` (a machine's own topic): one machine's whole sensor vector,
   ``{"ts": <epoch seconds>, "values": [...]}`` in the order of ``sensors``
-  (or an object ``{"sensor": value}``).
+  (or an object ``{"sensor": value}``), optionally with ``"cycle"``, an
+  engine's cycle number, for the RUL model.
 - ``kiwerk-frame-v1`` (a ``[[gateways]]`` topic): a binary frame of many
   timestamped vectors of the gateway's ``machines`` (see
   :mod:`kiwerk.domains.industry.stream._frames`); the fast path for
@@ -118,6 +120,7 @@ class ModelConfig:
     pilot: str
     ref: str = "production"
     params: ModelScoringParams = field(default_factory=ModelScoringParams)
+    topic: str | None = "kiwerk/predictions"
 
 
 @dataclass(frozen=True)
@@ -263,8 +266,12 @@ def _model(m: dict[str, Any], where: str) -> ModelConfig:
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: {exc}") from exc
+    topic = _get(m, "topic", str, where) if "topic" in m else "kiwerk/predictions"
     return ModelConfig(
-        _get(m, "pilot", str, where), str(m.get("ref", "production")), params
+        _get(m, "pilot", str, where),
+        str(m.get("ref", "production")),
+        params,
+        topic or None,
     )
 
 

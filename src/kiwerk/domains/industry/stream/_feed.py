@@ -1,10 +1,13 @@
 """A read-only view of a live line for dashboards: what the broker carries.
 
 :class:`LineFeed` listens, beside the monitor, to the line's MQTT topics: the
-machines' sensor vectors (the same messages the monitor scores) and the
-monitor's alert topic (the alerts it raised, with their reasons). It keeps,
-per machine, the last ``history`` readings and, for the line, the last
-``max_alerts`` alerts, and numbers every change in one event log that
+machines' sensor vectors (the same messages the monitor scores), the
+monitor's alert topic (the alerts it raised, with their reasons) and, when
+the line scores a registered model (``[model]``), its prediction topic (each
+machine's newest RUL with its 90 % interval, or failure probability). It
+keeps, per machine, the last ``history`` readings and newest prediction and,
+for the line, the last ``max_alerts`` alerts, and numbers every change in one
+event log that
 readers follow with :meth:`LineFeed.events_since`. It never acknowledges or
 stores anything: its MQTT session is a clean, non-persistent one with QoS 0,
 so a dashboard that stops listening leaves nothing queued at the broker.
@@ -32,7 +35,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class FeedEvent:
-    """One change of the feed: a reading or an alert, numbered by ``seq``."""
+    """One change of the feed: a reading, an alert or a prediction, by ``seq``."""
 
     seq: int
     kind: str
@@ -78,6 +81,8 @@ class LineFeed:
         self.sensors = {m.name: list(m.sensors) for m in config.machines}
         self._topics = {m.topic: m.name for m in config.machines}
         self.alert_topic = config.alerts.topic
+        self.prediction_topic = config.model.topic if config.model else None
+        self._predictions: dict[str, dict[str, Any]] = {}
         self._history = {
             n: deque[tuple[float, list[float]]](maxlen=history) for n in self.sensors
         }
@@ -101,6 +106,9 @@ class LineFeed:
             return
         if topic == self.alert_topic:
             self._alert(obj)
+            return
+        if topic == self.prediction_topic:
+            self._prediction(obj)
             return
         machine = self._topics.get(topic)
         if machine is None or not isinstance(obj, dict):
@@ -129,6 +137,19 @@ class LineFeed:
             self._alerts.append(obj)
             self._push("alert", obj)
 
+    def _prediction(self, obj: object) -> None:
+        found = obj.get("predictions") if isinstance(obj, dict) else None
+        if not isinstance(found, list):
+            self.dropped += 1
+            return
+        with self._lock:
+            for p in found:
+                if not isinstance(p, dict) or p.get("machine") not in self.sensors:
+                    self.dropped += 1
+                    continue
+                self._predictions[p["machine"]] = p
+                self._push("prediction", p)
+
     def _push(self, kind: str, body: dict[str, Any]) -> None:
         self._seq += 1
         self._events.append(FeedEvent(self._seq, kind, body))
@@ -150,7 +171,7 @@ class LineFeed:
             return [self._events[i] for i in range(start, len(self._events))]
 
     def machines(self) -> list[dict[str, Any]]:
-        """Each machine's sensors, newest reading and number of readings heard."""
+        """Each machine's sensors, newest reading and prediction, readings heard."""
         with self._lock:
             out = []
             for name, sensors in self.sensors.items():
@@ -163,6 +184,7 @@ class LineFeed:
                         "values": last[1] if last else None,
                         "readings": self._counts[name],
                         "alerts": sum(a["machine"] == name for a in self._alerts),
+                        "prediction": self._predictions.get(name),
                     }
                 )
             return out
@@ -200,8 +222,7 @@ class LineFeed:
             protocol=mqtt.MQTTv5,
         )
         topics = list(b.subscribe) or list(self._topics)
-        if self.alert_topic:
-            topics.append(self.alert_topic)
+        topics += [t for t in (self.alert_topic, self.prediction_topic) if t]
 
         def on_connect(*args: Any) -> None:
             if not args[3].is_failure:  # (client, userdata, flags, reason, props)

@@ -6,13 +6,18 @@ every ``every`` new readings, asks the served model for its prediction:
 
 - ``industry-rul`` (C-MAPSS engines): the remaining useful life after the
   newest reading with its 90 % interval, from the window (``unit`` is the
-  machine, ``cycle`` counts the machine's readings);
+  machine, ``cycle`` the engine's cycle number when its messages carry one,
+  else a count of the machine's readings);
 - ``industry-failure`` (AI4I): the failure probability of the newest reading.
 
+A cycle number lower than the last one means a new life (an overhauled or
+replaced engine, a replay starting over): the machine's window starts afresh.
 The windows and counters are checkpointed with the detectors (see
 :meth:`LineMonitor.save_checkpoint`), so a restarted monitor keeps counting
-cycles; a monitor started in the middle of an engine's life counts from its
-own start, which the RUL model reads as a young engine.
+cycles; without cycle numbers, a monitor started in the middle of an engine's
+life counts from its own start, which the RUL model reads as a young engine.
+Every scoring pass's predictions are available as :meth:`ModelScorer.predictions`
+(the monitor publishes them for dashboards).
 
 The model's input columns are the machines' sensor names plus fixed
 ``constants`` (e.g. the AI4I product ``Type``); a column neither provides is
@@ -119,21 +124,38 @@ class ModelScorer:
         self.latest_ = np.full((n, 3), np.nan)  # estimate, lower, upper / p, -, -
         self.alarm_ = np.zeros(n, np.bool_)
         self.ts_ = np.full(n, np.nan)  # each machine's newest timestamp
+        self.cycle_ = np.zeros(n, np.float64)  # each machine's newest cycle
+        self.scored: NDArray[np.intp] = np.zeros(0, np.intp)
 
     def update(
         self,
         machines: NDArray[np.intp],
         ts: NDArray[np.float64],
         x: NDArray[np.float64],
+        cycles: NDArray[np.float64] | None = None,
     ) -> list[Alert]:
-        """Take a batch's rows (each machine's in time order); score due machines."""
+        """Take a batch's rows (each machine's in time order); score due machines.
+
+        ``cycles`` holds each row's cycle number where its message sent one
+        (NaN elsewhere); :attr:`scored` names the machines scored this time.
+        """
         w = self.params.window
-        for m, t, row in zip(machines.tolist(), ts.tolist(), x, strict=True):
+        hints = np.full(len(ts), np.nan) if cycles is None else cycles
+        rows = zip(machines.tolist(), ts.tolist(), x, hints.tolist(), strict=True)
+        for m, t, row, hint in rows:
+            if hint == hint:  # not NaN: the engine says how old it is
+                if hint <= self.cycle_[m]:  # a new life: forget the old window
+                    self.count_[m] = self.since_[m] = 0
+                    self.alarm_[m] = False
+                self.cycle_[m] = hint
+            else:
+                self.cycle_[m] += 1
             self.ring_[m, self.count_[m] % w] = row
             self.count_[m] += 1
             self.since_[m] += 1
             self.ts_[m] = t
         due = np.flatnonzero(self.since_ >= self.params.every)
+        self.scored = due
         if not len(due):
             return []
         self.since_[due] = 0
@@ -146,7 +168,8 @@ class ModelScorer:
         frame = pd.DataFrame(rows, columns=self.sensors[m]).ffill().bfill()
         for name, value in self.params.constants:
             frame[name] = value
-        frame.insert(0, "cycle", np.arange(c - k + 1, c + 1, dtype=np.float64))
+        last = float(self.cycle_[m])
+        frame.insert(0, "cycle", np.arange(last - k + 1, last + 1, dtype=np.float64))
         frame.insert(0, "unit", float(m + 1))
         return frame[["unit", "cycle", *self.columns]]
 
@@ -197,6 +220,8 @@ class ModelScorer:
         DataFormatError
             When an array is missing or has another shape.
         """
+        if "cycle_" not in state and "count_" in state:  # written before cycle_
+            state = {**state, "cycle_": state["count_"].astype(np.float64)}
         for name, value in self.state().items():
             if name not in state or state[name].shape != value.shape:
                 raise DataFormatError(
@@ -218,6 +243,25 @@ class ModelScorer:
             pairs = (("failure_probability", v[0]),)
         version = (("model_version", float(self.served.record.version)),)
         return tuple((k, round(float(x), 4)) for k, x in pairs) + version
+
+    def predictions(self) -> list[dict[str, Any]]:
+        """The machines scored by the last :meth:`update`, with their prediction.
+
+        Each is ``{"machine", "ts", "cycle", "kind", <prediction pairs>}``, e.g.
+        ``rul``, ``rul_lower`` and ``rul_upper`` (the 90 % interval) and
+        ``model_version``.
+        """
+        return [
+            {
+                "machine": self.names[m],
+                "ts": float(self.ts_[m]),
+                "cycle": float(self.cycle_[m]),
+                "kind": self.kind,
+                **dict(self.prediction(m)),
+            }
+            for m in self.scored.tolist()
+            if not np.isnan(self.latest_[m, 0])
+        ]
 
 
 def load_stream_model(

@@ -10,6 +10,9 @@ the registered model where there is one, and :meth:`flush` writes the stored
 readings durably and only then acknowledges their messages (at-least-once).
 Messages at or below their machine's newest timestamp are dropped as
 duplicates or out-of-order readings, so a redelivery never stores twice.
+A JSON message's optional ``"cycle"`` (an engine's cycle number) goes to the
+registered model; each scoring pass's predictions are published on the
+``[model]`` section's topic for dashboards.
 """
 
 from __future__ import annotations
@@ -63,7 +66,9 @@ class LineMonitor:
         after a flush and on :meth:`close`.
     model
         The registered RUL / failure model scored on each machine's rolling
-        window; its newest prediction rides on the machine's alerts.
+        window; its newest prediction rides on the machine's alerts and,
+        when ``config.model`` names a topic, every scoring pass's predictions
+        are published there through the router's ``publish``.
     """
 
     def __init__(
@@ -109,6 +114,8 @@ class LineMonitor:
         self.refill = np.full(m, clock())
         self.stats = MonitorStats()
         self._rows: list[tuple[int, float, object]] = []
+        self._cycles: dict[tuple[int, float], float] = {}
+        self.prediction_topic = config.model.topic if config.model else None
         self._blocks: list[Block] = []
         self._acks: list[Ack] = []
         self._buf: list[Block] = []
@@ -155,7 +162,7 @@ class LineMonitor:
         except (ValueError, TypeError, KeyError):
             self._drop("malformed", topic)
             return
-        self.accept(machine, ts, values, topic)
+        self.accept(machine, ts, values, topic, obj.get("cycle"))
 
     def _handle_frame(
         self, topic: str, payload: bytes | bytearray, gateway: NDArray[np.intp]
@@ -171,8 +178,19 @@ class LineMonitor:
             local, ts, x = local[known], ts[known], x[known]
         self.accept_block(gateway[local], ts, x, topic)
 
-    def accept(self, machine: int, ts: object, values: object, where: str) -> None:
-        """Check one machine's timestamped vector and queue it for scoring."""
+    def accept(
+        self,
+        machine: int,
+        ts: object,
+        values: object,
+        where: str,
+        cycle: object = None,
+    ) -> None:
+        """Check one machine's timestamped vector and queue it for scoring.
+
+        ``cycle``, an engine's cycle number, is kept for the registered model
+        when it is a finite number.
+        """
         if type(ts) not in (float, int) or not math.isfinite(ts):  # type: ignore[arg-type]
             self._drop("bad_timestamp", where)
             return
@@ -195,6 +213,12 @@ class LineMonitor:
         self.hwm[machine] = t
         self.stats.accepted += 1
         self._rows.append((machine, t, values))
+        if (
+            self.model is not None
+            and type(cycle) in (int, float)
+            and math.isfinite(cycle)  # type: ignore[arg-type]
+        ):
+            self._cycles[(machine, t)] = float(cycle)  # type: ignore[arg-type]
 
     def accept_block(
         self,
@@ -283,11 +307,7 @@ class LineMonitor:
         self.stats.changepoints += res.changepoints
         alerts: list[Alert] = []
         if self.model is not None:
-            ok = np.isfinite(res.score) | np.isfinite(x).any(axis=1)
-            for alert in self.model.update(midx[ok], ts[ok], x[ok]):
-                if self.router.send(alert):
-                    self.stats.alerts += 1
-                    alerts.append(alert)
+            alerts += self._score_model(self.model, midx, ts, x, res.score)
         for ev in res.events:
             if ev.kind == "sensor_drift":
                 name = str(self.names[ev.machine])
@@ -299,6 +319,34 @@ class LineMonitor:
             alerts += self._alert(
                 ev.machine, ev.ts, ev.kind, ev.score, ev.threshold, ev.contributions
             )
+        return alerts
+
+    def _score_model(
+        self,
+        model: ModelScorer,
+        midx: NDArray[np.intp],
+        ts: NDArray[np.float64],
+        x: NDArray[np.float64],
+        score: NDArray[np.float64],
+    ) -> list[Alert]:
+        """Feed the registered model; publish its predictions; its alerts."""
+        cycles = None
+        if self._cycles:
+            pop = self._cycles.pop
+            keys = zip(midx.tolist(), ts.tolist(), strict=True)
+            cycles = np.array([pop(k, math.nan) for k in keys], np.float64)
+        ok = np.isfinite(score) | np.isfinite(x).any(axis=1)
+        alerts = []
+        for alert in model.update(
+            midx[ok], ts[ok], x[ok], None if cycles is None else cycles[ok]
+        ):
+            if self.router.send(alert):
+                self.stats.alerts += 1
+                alerts.append(alert)
+        publish = self.router.publish
+        if publish is not None and self.prediction_topic and len(model.scored):
+            body = {"predictions": model.predictions()}
+            publish(self.prediction_topic, json.dumps(body))
         return alerts
 
     def _alert(

@@ -70,6 +70,7 @@ def write_line_config(config: LineConfig, path: Path) -> None:
             f"rul_below = {mp.rul_below}",
             f"failure_above = {mp.failure_above}",
             f"constants = {{ {consts} }}",
+            f'topic = "{config.model.topic or ""}"',
         ]
     for o in config.opcua:
         nodes = ", ".join(f'"{k}" = "{v}"' for k, v in o.nodes.items())

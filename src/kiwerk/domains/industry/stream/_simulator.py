@@ -2,7 +2,8 @@
 
 Each machine replays one recording (a C-MAPSS engine, a SKAB test-bench run,
 CWRU bearing vibration indicators) row by row; every tick publishes one JSON
-message per machine, ``{"ts": ..., "values": [...]}``, with QoS 1 on
+message per machine, ``{"ts": ..., "values": [...]}`` (plus ``"cycle"``,
+the engine's cycle number, for recordings that count cycles), with QoS 1 on
 ``<prefix><machine>`` or, with ``gateway_size`` > 0, one binary
 ``kiwerk-frame-v1`` frame per gateway of up to ``gateway_size`` machines on
 ``<prefix>gw-<k>`` (as an edge gateway collecting a cell of machines would).
@@ -26,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kiwerk.datasets import load_cmapss
-from kiwerk.datasets._cmapss import SENSOR_COLUMNS
+from kiwerk.datasets._cmapss import SENSOR_COLUMNS, SETTING_COLUMNS
 from kiwerk.domains.industry.bearing import read_cwru
 from kiwerk.domains.industry.bearing._cwru import RATE_HZ
 from kiwerk.domains.industry.stream._config import (
@@ -44,23 +45,48 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Recording:
-    """One machine's recording: rows of sensor values ``dt`` seconds apart."""
+    """One machine's recording: rows of sensor values ``dt`` seconds apart.
+
+    ``cycles`` numbers the rows when the machine counts its life in cycles
+    (a C-MAPSS engine); the simulator then sends each row's cycle, so that a
+    monitor's RUL model knows the engine's age and sees a replay start over.
+    """
 
     machine: str
     sensors: tuple[str, ...]
     values: NDArray[np.float64]
     dt: float = 1.0
+    cycles: NDArray[np.float64] | None = None
 
 
 def cmapss_recordings(
-    directory: Path, subset: str = "FD001", n_machines: int = 100, n_sensors: int = 20
+    directory: Path,
+    subset: str = "FD001",
+    n_machines: int = 100,
+    n_sensors: int = 20,
+    *,
+    model_inputs: bool = False,
 ) -> list[Recording]:
-    """C-MAPSS training engines as machines (cycled when more are asked for)."""
+    """C-MAPSS training engines as machines (cycled when more are asked for).
+
+    Each engine sends its first ``n_sensors`` sensors, or with
+    ``model_inputs`` the three operating settings and all 21 sensors (what
+    the ``industry-rul`` model reads), and its cycle number.
+    """
     train = load_cmapss(subset, directory=directory).train
-    cols = SENSOR_COLUMNS[:n_sensors]
-    units = [g[cols].to_numpy(np.float64) for _, g in train.groupby("unit")]
+    cols = [*SETTING_COLUMNS, *SENSOR_COLUMNS] if model_inputs else None
+    cols = cols or SENSOR_COLUMNS[:n_sensors]
+    units = [
+        (g[cols].to_numpy(np.float64), g["cycle"].to_numpy(np.float64))
+        for _, g in train.groupby("unit")
+    ]
     return [
-        Recording(f"engine-{i + 1:03d}", tuple(cols), units[i % len(units)])
+        Recording(
+            f"engine-{i + 1:03d}",
+            tuple(cols),
+            units[i % len(units)][0],
+            cycles=units[i % len(units)][1],
+        )
         for i in range(n_machines)
     ]
 
@@ -240,8 +266,11 @@ class LineSimulator:
                 client.publish(topic, payload, qos=1)
         else:
             for i, topic in enumerate(topics):
-                body = json.dumps({"ts": ts, "values": self.row(i, tick).tolist()})
-                client.publish(topic, body, qos=1)
+                msg: dict[str, Any] = {"ts": ts, "values": self.row(i, tick).tolist()}
+                cycles = self.recordings[i].cycles
+                if cycles is not None:
+                    msg["cycle"] = float(cycles[tick % len(cycles)])
+                client.publish(topic, json.dumps(msg), qos=1)
         for i, fault in self.faults.items():
             if tick == fault.tick:
                 report.fault_sent[i] = sent

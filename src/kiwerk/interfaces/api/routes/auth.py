@@ -11,7 +11,12 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from kiwerk.core.auth import IssuedToken
 from kiwerk.errors import AccessDenied, Unauthenticated
-from kiwerk.interfaces.api._session import clear_session, csrf_token, set_session
+from kiwerk.interfaces.api._session import (
+    clear_session,
+    csrf_token,
+    drop_renewal,
+    set_session,
+)
 from kiwerk.interfaces.api.deps import PrincipalDep, Services, ServicesDep
 from kiwerk.interfaces.api.errors import problem_responses
 from kiwerk.interfaces.api.routes._access import require_user, roles
@@ -78,9 +83,13 @@ def open_session(
 def close_session(
     services: ServicesDep, principal: PrincipalDep, request: Request
 ) -> Response:
-    """Log a browser out: revoke its token and clear the cookies."""
+    """Log a browser out: revoke its session (every renewed token) and the cookies."""
     require_user(principal, "log out")
     assert principal.token is not None
+    drop_renewal(request)
+    # no token of the session outlives this one's renewal (renewals extend)
+    expires = principal.token.expires_at + services.signer.ttl_s
+    services.store.revoke_token(principal.token.session, expires)
     services.store.revoke_token(principal.token.jti, principal.token.expires_at)
     services.pool.audit.append(principal.actor, "logout", principal.actor)
     response = Response(status_code=204)

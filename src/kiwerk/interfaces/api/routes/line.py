@@ -6,7 +6,9 @@ on the line's MQTT broker (the readings the machines publish and the alerts
 organisation (``KIWERK_LINE_ORG``) see it; everyone else gets 404, as when no
 line is configured (``KIWERK_LINE_CONFIG``). ``GET /line/stream`` pushes the
 changes as server-sent events: one ``readings`` event per batch (every
-``interval_s``), one ``alert`` event per alert, each with the sequence number
+``interval_s``), one ``predictions`` event per batch (each machine's newest
+RUL with its interval, when the line scores a registered model), one
+``alert`` event per alert, each with the sequence number
 as its id so that a reconnecting browser resumes where it stopped
 (``Last-Event-ID``); a follower that fell too far behind gets ``reset``.
 """
@@ -107,7 +109,7 @@ def _sse(event: str, seq: int, data: Any) -> str:
 
 
 def _frames(events: list[FeedEvent]) -> list[str]:
-    """One ``readings`` frame for the batch's readings, one per alert."""
+    """One frame for the batch's readings, one of its predictions, one per alert."""
     out = []
     readings = [
         [e.body["machine"], e.body["ts"], e.body["values"]]
@@ -116,6 +118,9 @@ def _frames(events: list[FeedEvent]) -> list[str]:
     ]
     if readings:
         out.append(_sse("readings", events[-1].seq, readings))
+    newest = {e.body["machine"]: e.body for e in events if e.kind == "prediction"}
+    if newest:
+        out.append(_sse("predictions", events[-1].seq, list(newest.values())))
     out += [_sse("alert", e.seq, e.body) for e in events if e.kind == "alert"]
     return out
 
@@ -161,7 +166,7 @@ def stream(
     ] = 300.0,
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
 ) -> StreamingResponse:
-    """Server-sent events: ``readings`` batches, ``alert``s, ``reset``."""
+    """Server-sent events: ``readings`` and ``predictions`` batches, ``alert``s."""
     feed = _feed(request, services, principal)
     start = since
     if last_event_id and last_event_id.isdigit():  # a reconnect: newer than since

@@ -1,5 +1,7 @@
-/* Live line monitor: machines' sensor charts and the monitor's alerts, pushed
- * by the API's server-sent events (/line/stream), no reload.
+/* Live line monitor: machines' sensor charts, each machine's remaining useful
+ * life with its 90 % interval (when the line scores a registered model) and
+ * the monitor's alerts, pushed by the API's server-sent events (/line/stream),
+ * no reload.
  *
  * Readings arrive in batches; they are queued and drawn once per animation
  * frame, only for the machines that changed, so the page keeps up with many
@@ -12,7 +14,9 @@
   const KEEP = 60;
   const COLOURS = ["#0b5394", "#b45f06", "#38761d", "#990000", "#674ea7", "#127a7a"];
   const machines = new Map();
-  const stats = { received: 0, rendered: 0, backlog: 0, frames: 0, alerts: 0, maxBacklog: 0 };
+  const stats = {
+    received: 0, rendered: 0, backlog: 0, frames: 0, alerts: 0, maxBacklog: 0, predictions: 0,
+  };
   let pending = [];
   let scheduled = false;
   let source = null;
@@ -27,9 +31,31 @@
     });
     const badge = kiwerk.el("span", { class: "tag", text: "ok" });
     const values = kiwerk.el("p", { class: "values", text: "no reading yet" });
+    const rul = kiwerk.el("p", { class: "rul", hidden: true });
     const node = kiwerk.el("article", { class: "machine", "data-machine": m.name },
-      kiwerk.el("h3", {}, kiwerk.el("span", { text: m.name }), badge), canvas, values);
-    return { name: m.name, sensors: m.sensors, points: [], node, canvas, badge, values };
+      kiwerk.el("h3", {}, kiwerk.el("span", { text: m.name }), badge), rul, canvas, values);
+    return { name: m.name, sensors: m.sensors, points: [], node, canvas, badge, values, rul };
+  }
+
+  // The model's newest prediction: "RUL 112 cycles (90 %: 85–140)" or a risk.
+  function showPrediction(p) {
+    const m = machines.get(p.machine);
+    if (!m) return;
+    m.rul.hidden = false;
+    m.rul.replaceChildren();
+    if (p.kind === "rul") {
+      m.rul.append(
+        kiwerk.el("span", { class: "muted", text: "RUL " }),
+        kiwerk.el("strong", { class: "rul-value", text: `${Math.round(p.rul)} cycles` }),
+        kiwerk.el("span", { class: "rul-interval",
+          text: ` (90 %: ${Math.round(p.rul_lower)}–${Math.round(p.rul_upper)})` }));
+      m.rul.title = `model v${p.model_version}, at cycle ${Math.round(p.cycle)}`;
+    } else {
+      m.rul.append(kiwerk.el("span", { class: "muted", text: "failure risk " }),
+        kiwerk.el("strong", { class: "rul-value",
+          text: `${kiwerk.fmt(100 * p.failure_probability, 1)} %` }));
+    }
+    stats.predictions += 1;
   }
 
   function draw(m) {
@@ -128,6 +154,7 @@
       grid.append(c.node);
       c.points = m.history.slice(-KEEP);
       draw(c);
+      if (m.prediction) showPrediction(m.prediction);
     }
     $("machine-count").textContent = String(line.machines.length);
     $("line-alerts").replaceChildren();
@@ -144,6 +171,7 @@
     source = new EventSource(`/line/stream?since=${seq}`);
     source.addEventListener("readings", (e) => queue(JSON.parse(e.data)));
     source.addEventListener("alert", (e) => showAlert(JSON.parse(e.data), true));
+    source.addEventListener("predictions", (e) => JSON.parse(e.data).forEach(showPrediction));
     source.addEventListener("reset", async () => follow(await load()));
     source.addEventListener("open", () => kiwerk.clearError("line-error"));
     source.onerror = () => {
