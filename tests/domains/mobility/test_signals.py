@@ -8,6 +8,7 @@ import pytest
 
 from kiwerk.datasets import SumoScenario, load_resco
 from kiwerk.domains.mobility import SignalParams, read_delay, run_episode
+from kiwerk.domains.mobility._signal_pressure import _inside
 from kiwerk.errors import DataFormatError
 
 SHORT = SignalParams(duration_s=300, seed=1)
@@ -85,9 +86,45 @@ def test_pressure_controllers_beat_fixed_time_on_cologne8(
         {"yellow_s": 10},  # yellow as long as the decision step
         {"approach_weight": -0.1},  # negative weight of moving vehicles
         {"upstream_m": -1.0},  # negative feeder distance
+        {"spillback": 0.0},  # every exit would count as backed up
+        {"spillback": 1.5},  # no exit could ever count as backed up
+        {"clear_s": -1},  # negative all-red clearance
     ],
 )
 def test_signal_params_refuse_bad_values(kwargs: dict[str, float]) -> None:
     """Impossible yellow times and negative adaptive weights are refused."""
     with pytest.raises(ValueError, match="Expected"):
         SignalParams(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_all_red_clearance_prevents_the_cologne3_deadlock(data_dir: Path) -> None:
+    """Without clearance seed 108 deadlocks inside a junction; with it, it flows.
+
+    Seed 108 is a tuning seed, not one of the benchmark's seeds 0-4.
+    """
+    scenario = load_resco(directory=data_dir / "sumo/resco")["cologne3"]
+    stuck = run_episode(scenario, "adaptive", SignalParams(seed=108, clear_s=0))
+    cleared = run_episode(scenario, "adaptive", SignalParams(seed=108))
+    assert stuck.delay_s > 200
+    assert cleared.delay_s < 30
+
+
+def test_inside_lists_the_internal_lanes_of_a_signal(cologne1: SumoScenario) -> None:
+    """The clearance rule watches the junction's internal lanes, and only them."""
+    import libsumo as sumo  # type: ignore[import-untyped]
+
+    sumo.start(["sumo", "-c", str(cologne1.config), "--no-warnings"])
+    try:
+        tls = sumo.trafficlight.getIDList()[0]
+        lanes = _inside(sumo, tls)
+        vias = {
+            link[2]
+            for links in sumo.trafficlight.getControlledLinks(tls)
+            for link in links
+        }
+    finally:
+        sumo.close()
+    assert lanes
+    assert all(lane.startswith(":") for lane in lanes)
+    assert vias <= set(lanes)

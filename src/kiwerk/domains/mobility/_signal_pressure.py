@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from kiwerk.domains.mobility._signals import SignalParams
 
+_VEHICLE_M = 7.5  # SUMO's default car: 5 m long plus a 2.5 m gap
+
 
 @dataclass
 class _Traffic:
@@ -28,6 +30,7 @@ class _Traffic:
     moving: dict[str, int] = field(default_factory=dict)
     lanes_of: dict[str, int] = field(default_factory=dict)
     behind: dict[str, list[str]] = field(default_factory=dict)
+    length: dict[str, float] = field(default_factory=dict)
 
     def refresh(self) -> None:
         """Forget the last step's readings; count vehicles not yet inserted."""
@@ -77,6 +80,24 @@ class _Traffic:
             self.behind[lane] = found
         return self.behind[lane]
 
+    def blocked(self, lane: str) -> bool:
+        """Whether halted vehicles fill ``spillback`` of ``lane`` (an exit)."""
+        if lane not in self.length:
+            self.length[lane] = self.sumo.lane.getLength(lane)
+        jam = self.queue(lane) * _VEHICLE_M
+        return jam >= self.params.spillback * self.length[lane]
+
+    def pressure(self, incoming: str, outgoing: str) -> float:
+        """One movement's weight; nothing when its exit is backed up.
+
+        A green towards a full exit moves nobody and lets the queue spread into
+        the junction; without this the backlog terms keep such a phase green
+        and the corridor gridlocks (cologne3).
+        """
+        if self.blocked(outgoing):
+            return 0.0
+        return self.load(incoming) - self.queue(outgoing)
+
     def load(self, lane: str) -> float:
         """Adaptive weight of an incoming lane: queue, platoon and backlog."""
         p = self.params
@@ -105,3 +126,59 @@ def _feeders(sumo: Any, controlled: set[str]) -> dict[str, list[str]]:
         for link in sumo.lane.getLinks(lane):
             feeders.setdefault(link[0], []).append(lane)
     return feeders
+
+
+def _inside(sumo: Any, tls: str) -> list[str]:
+    """The internal lanes of a signal's junction (where its vehicles turn)."""
+    front = [
+        link[2]
+        for links in sumo.trafficlight.getControlledLinks(tls)
+        for link in links
+        if link[2]
+    ]
+    seen: set[str] = set()
+    while front:
+        lane = front.pop()
+        if lane in seen:
+            continue
+        seen.add(lane)
+        front.extend(x[0] for x in sumo.lane.getLinks(lane) if x[0].startswith(":"))
+    return sorted(seen)
+
+
+def _clear(
+    sumo: Any,
+    switching: dict[str, str],
+    inside: dict[str, list[str]],
+    now: int,
+    clear_s: int,
+) -> None:
+    """Hold all-red after the yellow while vehicles stand inside a junction.
+
+    A vehicle that waits inside the junction (a permissive left turn caught by
+    the switch) meets the new phase's traffic there; in a large junction that
+    ends in a deadlock SUMO never resolves without teleports (cologne3). An
+    all-red of at most ``clear_s`` seconds lets it leave first, as the
+    intergreen of a real programme does.
+    """
+    held = {
+        tls: state
+        for tls, state in switching.items()
+        if any(sumo.lane.getLastStepHaltingNumber(x) for x in inside[tls])
+    }
+    for tls, state in switching.items():
+        sumo.trafficlight.setRedYellowGreenState(
+            tls, "r" * len(state) if tls in held else state
+        )
+    end = now + clear_s
+    while held and now < end:
+        now += 1
+        sumo.simulationStep(now)
+        for tls in [t for t in held if not _occupied(sumo, inside[t])]:
+            sumo.trafficlight.setRedYellowGreenState(tls, held.pop(tls))
+    for tls, state in held.items():
+        sumo.trafficlight.setRedYellowGreenState(tls, state)
+
+
+def _occupied(sumo: Any, lanes: list[str]) -> bool:
+    return any(sumo.lane.getLastStepVehicleNumber(x) for x in lanes)

@@ -17,7 +17,9 @@ Controllers act every ``step_s`` seconds (RESCO: 10 s, yellow 3 s):
   vehicles still waiting to be inserted on those edges (short entry lanes
   otherwise hide a long backlog and max pressure starves them), a bonus for
   keeping the current phase (a switch costs a yellow) and a forced switch
-  after ``max_green_s``.
+  after ``max_green_s``. Two anti-gridlock rules: a movement whose exit lane
+  is backed up counts nothing, and after a yellow the junction stays all-red
+  (at most ``clear_s``) while vehicles stand inside it.
 
 Average trip delay is RESCO's: mean of ``timeLoss + departDelay`` over every
 vehicle of the episode, unfinished and never-inserted ones included
@@ -35,7 +37,12 @@ from typing import Any
 import numpy as np
 
 from kiwerk.datasets import SumoScenario
-from kiwerk.domains.mobility._signal_pressure import _feeders, _Traffic
+from kiwerk.domains.mobility._signal_pressure import (
+    _clear,
+    _feeders,
+    _inside,
+    _Traffic,
+)
 from kiwerk.errors import DataFormatError
 
 CONTROLLERS = ("fixed", "max_pressure", "adaptive")
@@ -62,6 +69,12 @@ class SignalParams:
         ``upstream_weight`` per halted vehicle; vehicles waiting to be inserted
         on the incoming or feeder edges add ``pending_weight`` each (shared
         over the edge's lanes).
+    spillback
+        A movement counts nothing while halted vehicles fill this share of
+        its exit lane (a green into a backed-up lane only blocks the junction).
+    clear_s
+        After a yellow the adaptive controller holds all-red, at most this
+        many seconds, while vehicles stand inside the junction.
     seed
         SUMO's random seed.
     """
@@ -70,11 +83,13 @@ class SignalParams:
     yellow_s: int = 3
     duration_s: int | None = None
     max_green_s: int = 40
-    approach_weight: float = 0.1
-    keep_bonus: float = 1.0
+    approach_weight: float = 0.2
+    keep_bonus: float = 0.5
     upstream_m: float = 300.0
     upstream_weight: float = 0.5
     pending_weight: float = 1.0
+    spillback: float = 0.5
+    clear_s: int = 4
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -82,6 +97,10 @@ class SignalParams:
             raise ValueError("Expected 0 < yellow_s < step_s.")
         if min(self.approach_weight, self.upstream_m, self.upstream_weight) < 0:
             raise ValueError("Expected non-negative adaptive weights.")
+        if not 0 < self.spillback <= 1:
+            raise ValueError("Expected 0 < spillback <= 1.")
+        if self.clear_s < 0:
+            raise ValueError("Expected clear_s >= 0.")
 
 
 @dataclass(frozen=True)
@@ -160,9 +179,11 @@ def _scores(sumo: Any, signal: _Signal, traffic: _Traffic | None) -> np.ndarray:
             halted[lane] = sumo.lane.getLastStepHaltingNumber(lane)
         return halted[lane]
 
-    load = traffic.load if traffic is not None else queue
-    out = traffic.queue if traffic is not None else queue
-    scores = [sum(load(a) - out(b) for a, b in moves) for moves in signal.movements]
+    pressure = traffic.pressure if traffic is not None else None
+    scores = [
+        sum(pressure(a, b) if pressure else queue(a) - queue(b) for a, b in moves)
+        for moves in signal.movements
+    ]
     return np.asarray(scores, dtype=np.float64)
 
 
@@ -254,6 +275,8 @@ def _control(
         if controller == "adaptive"
         else None
     )
+    inside = {signal.id: _inside(sumo, signal.id) for signal in signals}
+    clear_s = params.clear_s if traffic is not None else 0
     times, halting = [], []
     now = begin
     while now < end:
@@ -272,8 +295,7 @@ def _control(
                 sumo.trafficlight.setRedYellowGreenState(signal.id, state)
         if switching:
             sumo.simulationStep(now + params.yellow_s)
-            for tls, state in switching.items():
-                sumo.trafficlight.setRedYellowGreenState(tls, state)
+            _clear(sumo, switching, inside, now + params.yellow_s, clear_s)
         now = min(now + params.step_s, end)
         sumo.simulationStep(now)
         times.append(now)
