@@ -35,6 +35,7 @@ from kiwerk.domains.industry.stream._scorer import (
     load_arrays,
     save_arrays,
 )
+from kiwerk.domains.industry.stream._sharded import ShardedStreamScorer
 from kiwerk.domains.industry.stream._sink import ReadingSink, long_table
 from kiwerk.errors import DataFormatError
 
@@ -64,6 +65,10 @@ class LineMonitor:
     model
         The registered RUL / failure model scored on each machine's rolling
         window; its newest prediction rides on the machine's alerts.
+    scorer
+        The detectors, e.g. a :class:`ShardedStreamScorer` over Ray actors
+        (built for ``config.machine_names()``); default one
+        :class:`StreamScorer` in this process.
     """
 
     def __init__(
@@ -75,6 +80,7 @@ class LineMonitor:
         clock: Callable[[], float] = time.monotonic,
         checkpoint: Path | None = None,
         model: ModelScorer | None = None,
+        scorer: StreamScorer | ShardedStreamScorer | None = None,
     ) -> None:
         self.config = config
         self.model = model
@@ -96,7 +102,9 @@ class LineMonitor:
         m, d = len(names), config.n_sensors
         self.d = d
         p = self.params
-        self.scorer = StreamScorer(m, d, p.detector, p.drift, p.shift)
+        self.scorer = scorer or StreamScorer(m, d, p.detector, p.drift, p.shift)
+        if (self.scorer.n_machines, self.scorer.n_sensors) != (m, d):
+            raise ValueError(f"Expected a scorer of {m} machines × {d} sensors.")
         self.checkpoint = checkpoint
         self.restored = checkpoint is not None and self.scorer.restore(checkpoint)
         if model is not None and checkpoint is not None:
