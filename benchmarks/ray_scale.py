@@ -10,7 +10,9 @@ store), started once; its start-up time is reported apart (``t0``).
 1. Tuning: ``--trials`` configurations of the industry-rul GBM search space on
    C-MAPSS FD001 (2 validation folds of the training engines, ASHA), first
    in-process one after another, then on Ray Tune with 2 CPUs (2 trials at
-   once; the training data goes to the object store once). Prints both wall
+   once; the training data goes to the object store once, and a trial's
+   worker runs the next trial, so the pilot's libraries are imported once
+   per worker, not per trial: ``reuse_workers``). Prints both wall
    times, the speed-up, the per-fold-fit cost and the projected time on N
    2-core nodes: ``t(N) = t0 + fits · cost / (2N · e)``
    with ``cost`` the in-process seconds per fold fit and
@@ -165,6 +167,8 @@ def bench_tune(trials: int, data: Path, quick: bool, t0: float) -> dict[str, Any
     source = FrameSource(cmapss_frames("FD001", data / "cmapss"))
     params = TuneParams(trials=trials, seed=42, quick=quick, folds=2)
     here, t_seq, _ = measured(lambda: tune_pilot(pilot, source, params), tree=False)
+    # a worker that imports the RUL pilot (torch, LightGBM) once, not per trial
+    params = dataclasses.replace(params, reuse_workers=True)
     there, t_ray, _ = measured(lambda: tune_pilot(pilot, source, params, RAY))
     assert [t.config for t in here.trials] == [t.config for t in there.trials]
     fits = sum(len(t.scores) for t in here.trials)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -108,6 +109,11 @@ class _ShardActor:
 
     def load_state(self, state: State) -> None:
         self.scorer.load_state(state, "shard snapshot")
+
+    def node(self) -> str:
+        import ray
+
+        return str(ray.get_runtime_context().get_node_id())
 
 
 @dataclass
@@ -246,13 +252,15 @@ class ShardPool:
         journal = self._journal[shard]
         for attempt in range(self.params.max_rehomes + 1):
             try:
+                if attempt:
+                    time.sleep(0.5 * attempt)  # let the cluster see the node gone
+                    ref = self._rehome(shard, method, args)
                 out = ray.get(ref)
                 break
             except ray.exceptions.RayActorError as exc:
                 if attempt == self.params.max_rehomes:
                     raise
                 log.warning("shard %d lost (%s); re-homing it", shard, exc)
-                ref = self._rehome(shard, method, args)
         journal.calls.append((method, args))
         if len(journal.calls) >= self.params.snapshot_every:
             journal.snapshot = ray.get(self._actors[shard].state.remote())
@@ -272,6 +280,16 @@ class ShardPool:
             actor.call.remote(old_method, *old_args)  # results were delivered
         self.rehomed += 1
         return actor.call.remote(method, *args)
+
+    def nodes(self) -> dict[int, str]:
+        """The Ray node each live shard's actor runs on (empty in-process)."""
+        if self.ray.in_process:
+            return {}
+        import ray
+
+        shards = list(self._actors)
+        got = ray.get([self._actors[s].node.remote() for s in shards])
+        return dict(zip(shards, got, strict=True))
 
     def states(self) -> dict[int, State]:
         """Each live shard's scorer state now."""
