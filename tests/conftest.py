@@ -9,6 +9,8 @@
 - ``ai4i`` / ``ai4i_slice``: the real AI4I 2020 table and a stratified slice.
 - ``data_dir``: the folder of the real benchmark datasets; tests that need it
   are skipped with a clear reason when it is absent.
+- ``local_ray``: one local Ray (2 CPUs, small object store) for the module's
+  Ray tests, shut down after them.
 """
 
 from __future__ import annotations
@@ -140,3 +142,12 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with admin.begin() as con:
         con.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def local_ray() -> Iterator[dict[str, float]]:
+    """A local Ray with 2 CPUs for the module's tests; shut down after them."""
+    from kiwerk.core.scale import RayParams, ray_session
+
+    with ray_session(RayParams("local", object_store_mib=256, num_cpus=2)) as res:
+        yield res

@@ -4,15 +4,15 @@
 - ``served_toy``: the toy pilot's model fitted on its rows, ready to serve.
 - ``toy_parquet``: the toy rows written as a Parquet file of small row groups.
 - ``local_ray_pickling``: the test pilots travel to Ray workers by value.
-- ``local_ray``: one local Ray (2 CPUs, small object store) for the module's
-  Ray tests, shut down afterwards.
+- ``local_ray``: the shared local Ray (tests/conftest.py), with the test
+  pilots sent to its workers by value.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,6 @@ import pytest
 
 from kiwerk.core.models import ModelRecord
 from kiwerk.core.pipeline import Choice, DomainPipeline, IntRange, SearchSpace, Uniform
-from kiwerk.core.scale import RayParams, ray_session
 from kiwerk.core.serving import ServedModel
 
 
@@ -97,8 +96,9 @@ def local_ray_pickling(tunable_pilot: DomainPipeline) -> None:
 
 
 @pytest.fixture(scope="module")
-def local_ray(local_ray_pickling: None) -> Iterator[dict[str, float]]:
-    """A local Ray with 2 CPUs for the module's tests; shut down after them."""
+def local_ray(
+    local_ray: dict[str, float], local_ray_pickling: None
+) -> dict[str, float]:
+    """The shared local Ray, the test pilots pickled by value for its workers."""
     del local_ray_pickling  # only needed to have run first
-    with ray_session(RayParams("local", object_store_mib=256, num_cpus=2)) as res:
-        yield res
+    return local_ray

@@ -2,9 +2,11 @@
 
 A head and a worker node run as separate ``ray start`` processes (one CPU
 each) with their own temporary folder. A tuning job and a batch-scoring job
-run across both; the worker node's raylet is killed mid-job, and each job
-still finishes with exactly the in-process results (trials are retried,
-scoring actors restarted, lost blocks recomputed). Every process of the
+run across both, and the stream detectors sharded over two actors (one per
+node); the worker node's raylet is killed mid-job, and each job still
+finishes with exactly the in-process results (trials are retried, scoring
+actors restarted, lost blocks recomputed, the lost shard re-homed from its
+last snapshot and the calls since). Every process of the
 cluster is killed afterwards, whatever happens.
 """
 
@@ -24,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -38,7 +41,8 @@ from kiwerk.core.scale import (
     tune_pilot,
 )
 from kiwerk.core.serving import ServedModel
-from kiwerk.domains.industry.stream import free_port
+from kiwerk.domains.industry.stream import MonitorParams, StreamScorer, free_port
+from tests.domains.industry.stream.test_live import recordings
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -182,6 +186,49 @@ if job["kind"] == "tune":
     report = tune_pilot(job["pilot"], job["source"], job["params"], ray,
                         progress=progress)
     result = {"trials": report.trials, "killed": bool(killed)}
+elif job["kind"] == "monitor":
+    import ray as ray_api
+
+    def descendants(root):
+        kids = {}
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    stat = open(f"/proc/{d}/stat").read()
+                except OSError:
+                    continue
+                ppid = int(stat.rsplit(")", 1)[1].split()[1])
+                kids.setdefault(ppid, []).append(int(d))
+        out, todo = [], [root]
+        while todo:
+            more = kids.get(todo.pop(), [])
+            out += more
+            todo += more
+        return out
+
+    from kiwerk.core.scale import ShardParams
+    from kiwerk.domains.industry.stream import ShardedStreamScorer
+
+    p = job["monitor"]
+    shards = ShardParams(shards=2, snapshot_every=3, max_rehomes=6)
+    scorer = ShardedStreamScorer(job["names"], job["sensors"], p.detector, p.drift,
+                                 p.shift, shards, ray)
+    nodes = scorer.pool.nodes()
+    head = ray_api.get_runtime_context().get_node_id()
+    out = []
+    on_worker = [s for s, node in nodes.items() if node != head]
+    for k, (m, t, x) in enumerate(job["batches"]):
+        if k == job["kill_after"]:
+            if on_worker:  # the node crashes: its raylet and all its workers
+                for pid in [job["raylet"], *descendants(job["raylet"])]:
+                    os.kill(pid, signal.SIGKILL)
+            else:  # SPREAD left none there: lose shard 0's actor instead
+                ray_api.kill(scorer.pool._actors[0], no_restart=True)
+        out.append(scorer.score(m, t, x))
+    result = {"results": out, "rehomed": scorer.pool.rehomed, "lost": on_worker,
+              "nodes": nodes, "states": scorer.pool.states(),
+              "members": scorer.pool.members}
+    scorer.close()
 else:
     report = score_files(job["served"], job["files"], job["out"], job["params"], ray)
     result = {"rows": report.rows, "files": report.files}
@@ -304,3 +351,52 @@ def test_scoring_survives_losing_a_node(
     b = b.sort_by("id")
     assert b.column("id").to_pylist() == list(range(60_000))
     assert a.equals(b)
+
+
+def test_sharded_monitor_survives_losing_a_node(
+    cluster: LoopbackCluster, tmp_path: Path
+) -> None:
+    """Shards on the lost node are re-homed: no reading lost or scored twice.
+
+    When Ray placed no shard on the worker node, shard 0's actor is killed
+    instead (the same loss to the driver), so a shard is always re-homed.
+    """
+    recs = recordings(6, 400, seed=5)
+    params = MonitorParams()
+    batches = []
+    for start in range(0, 400, 20):
+        ticks = np.arange(start, start + 20)
+        machines = np.tile(np.arange(6), 20)
+        ts = np.repeat(ticks.astype(np.float64), 6)
+        x = np.stack([r.values[start : start + 20] for r in recs], axis=1)
+        batches.append((machines, ts, x.reshape(-1, 4)))
+    whole = StreamScorer(6, 4, params.detector, params.drift, params.shift)
+    expected = [whole.score(m, t, x) for m, t, x in batches]
+    job = {
+        "kind": "monitor",
+        "monitor": params,
+        "names": [r.machine for r in recs],
+        "sensors": 4,
+        "batches": batches,
+        "kill_after": 10,  # 200 ticks in: fitted, with a snapshot and calls since
+        "raylet": cluster.worker_raylet(),
+    }
+    got = _drive(cluster, job, tmp_path / "driver")
+    # Ray's SPREAD placement decides which shards were on the lost node
+    assert got["rehomed"] == max(1, len(got["lost"]))
+    if got["lost"]:
+        assert cluster.worker_raylet() is None
+    for a, b in zip(got["results"], expected, strict=True):
+        np.testing.assert_array_equal(a.score, b.score)
+        np.testing.assert_array_equal(a.alarm, b.alarm)
+        assert (a.scored, a.changepoints) == (b.scored, b.changepoints)
+    full = whole.state()
+    for shard, state in got["states"].items():
+        members = got["members"][shard]
+        # every reading counted once: the detectors' per-machine counts agree
+        np.testing.assert_array_equal(
+            state["detector.count_"], full["detector.count_"][members]
+        )
+        np.testing.assert_array_equal(
+            state["detector.mean_"], full["detector.mean_"][members]
+        )

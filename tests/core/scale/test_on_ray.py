@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pyarrow as pa
@@ -23,13 +24,16 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("local_ray")]
 RAY = RayParams("local")
 
 
+@pytest.mark.parametrize("reuse", [False, True], ids=["fresh-workers", "reused"])
 def test_tune_on_ray_equals_in_process_trial_by_trial(
-    tunable_pilot: DomainPipeline, toy_source: FrameSource
+    tunable_pilot: DomainPipeline, toy_source: FrameSource, reuse: bool
 ) -> None:
     """One trial at a time, Ray Tune runs, scores and stops exactly the same trials."""
     params = TuneParams(trials=4, seed=2, folds=2, concurrency=1)
     here = tune_pilot(tunable_pilot, toy_source, params)
-    there = tune_pilot(tunable_pilot, toy_source, params, RAY)
+    there = tune_pilot(
+        tunable_pilot, toy_source, dataclasses.replace(params, reuse_workers=reuse), RAY
+    )
     assert there.backend.startswith("ray")
     for a, b in zip(here.trials, there.trials, strict=True):
         assert (a.index, a.config, a.scores, a.stopped) == (

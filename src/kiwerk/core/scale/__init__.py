@@ -10,6 +10,9 @@
 ``score_files``
     Batch scoring of Parquet files with a registered model, streamed in
     bounded batches (pyarrow in-process, or Ray Data), Parquet out.
+``ShardPool``
+    Keyed scorers (the stream monitor's machines) sharded by a stable hash
+    of the key, in-process or over Ray actors that are re-homed when lost.
 
 In-process and Ray runs of the same seed give identical results.
 """
@@ -22,6 +25,13 @@ from kiwerk.core.scale._score import (
     ScoreProgress,
     ScoreReport,
     score_files,
+)
+from kiwerk.core.scale._shard import (
+    ShardFactory,
+    ShardParams,
+    ShardPool,
+    ShardScorer,
+    shard_of,
 )
 from kiwerk.core.scale._tune import (
     TrialResult,
@@ -40,6 +50,10 @@ __all__ = [
     "ScoreParams",
     "ScoreProgress",
     "ScoreReport",
+    "ShardFactory",
+    "ShardParams",
+    "ShardPool",
+    "ShardScorer",
     "TrialResult",
     "TuneData",
     "TuneParams",
@@ -48,6 +62,7 @@ __all__ = [
     "ray_reachable",
     "ray_session",
     "score_files",
+    "shard_of",
     "tune_pilot",
     "tuning_data",
 ]

@@ -42,17 +42,25 @@ class ScoreParams:
         Input columns copied beside the predictions (ids, timestamps).
     concurrency
         Ray: scoring actors (default: the cluster's CPUs).
+    io_tasks
+        Ray: Parquet read and write tasks at once, each. Every task runs in
+        a worker process of its own (100–150 MiB with pyarrow and pandas),
+        and reading and writing cost little beside scoring, so one each
+        keeps the process count, and memory, down; raise it on many nodes.
     """
 
     batch_rows: int = 65_536
     keep: tuple[str, ...] = ()
     concurrency: int | None = None
+    io_tasks: int = 1
 
     def __post_init__(self) -> None:
         if self.batch_rows < 1:
             raise ValueError(f"Expected batch_rows ≥ 1, got {self.batch_rows}.")
         if self.concurrency is not None and self.concurrency < 1:
             raise ValueError(f"Expected concurrency ≥ 1, got {self.concurrency}.")
+        if self.io_tasks < 1:
+            raise ValueError(f"Expected io_tasks ≥ 1, got {self.io_tasks}.")
 
 
 @dataclass(frozen=True)
@@ -201,7 +209,9 @@ def _on_ray(
         actors = params.concurrency or max(1, int(resources.get("CPU", 1)))
         rows = sum(pq.ParquetFile(p).metadata.num_rows for p in files)
         actors = min(actors, max(1, -(-rows // params.batch_rows)))
-        dataset = ray.data.read_parquet([str(p) for p in files], num_cpus=0.25)
+        dataset = ray.data.read_parquet(
+            [str(p) for p in files], num_cpus=0.25, concurrency=params.io_tasks
+        )
         scored = dataset.map_batches(
             BatchScorer,
             fn_constructor_kwargs=_constructor(served, params, files),
@@ -215,7 +225,11 @@ def _on_ray(
             warnings.filterwarnings(
                 "ignore", message="`ray_remote_args` is deprecated", category=Warning
             )
-            scored.write_parquet(str(out), ray_remote_args={"num_cpus": 0.25})
+            scored.write_parquet(
+                str(out),
+                ray_remote_args={"num_cpus": 0.25},
+                concurrency=params.io_tasks,
+            )
         return int(
             sum(pq.ParquetFile(p).metadata.num_rows for p in out.glob("*.parquet"))
         )

@@ -92,7 +92,7 @@ def run_on_ray(
                     reduction_factor=params.reduction,
                 ),
                 max_concurrent_trials=concurrency,
-                reuse_actors=False,
+                reuse_actors=params.reuse_workers,
             ),
             run_config=tune.RunConfig(
                 storage_path=tmp,

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kiwerk.core.data import Pool
+from kiwerk.core.scale import RayParams, ShardParams
 from kiwerk.domains.industry.stream import (
     LineConfig,
     ModelScorer,
@@ -23,6 +24,7 @@ from kiwerk.domains.industry.stream import (
     run_monitor,
 )
 from kiwerk.errors import ConfigError
+from kiwerk.interfaces.cli.scale import RayOption
 from kiwerk.settings import get_settings
 
 app = typer.Typer(
@@ -77,6 +79,15 @@ def run(
         Path | None,
         typer.Option(help="Detector state file (default: STORE/checkpoint.npz)."),
     ] = None,
+    ray: RayOption = None,
+    shards: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Shard the detectors by machine (Ray actors with --ray; "
+            "default 2 there, else one scorer in this process).",
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Monitor the line in CONFIG until Ctrl-C, SIGTERM or --duration."""
@@ -106,6 +117,12 @@ def run(
         )
     store.mkdir(parents=True, exist_ok=True)
     model = _model_scorer(line)
+    ray_params = RayParams.resolve(ray, get_settings().ray_address)
+    if shards is None and not ray_params.in_process:
+        shards = 2
+    if shards is not None:
+        where = "in this process" if ray_params.in_process else "as Ray actors"
+        console.print(f"detectors in {shards} shards by machine, {where}")
     try:
         stats = run_monitor(
             line,
@@ -114,6 +131,8 @@ def run(
             stop=stop,
             checkpoint=checkpoint or store / "checkpoint.npz",
             model=model,
+            shards=None if shards is None else ShardParams(shards=shards),
+            ray=ray_params,
         )
     except KeyboardInterrupt:  # pragma: no cover - interactive
         return

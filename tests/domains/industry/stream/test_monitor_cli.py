@@ -1,4 +1,7 @@
-"""``kiwerk monitor run`` on gateway frames: stores, checkpoints, finds no model."""
+"""``kiwerk monitor run`` on gateway frames: stores, checkpoints, finds no model.
+
+The same run with the detectors in 2 shards, in-process and on Ray actors.
+"""
 
 from __future__ import annotations
 
@@ -23,8 +26,18 @@ from tests.domains.industry.stream.test_live import recordings, wait_until
 pytestmark = [pytest.mark.service, pytest.mark.slow]  # the registry takes ~20 s
 
 
+@pytest.mark.parametrize(
+    ("extra", "checkpoint"),
+    [
+        ((), "checkpoint.npz"),  # one scorer in this process
+        (("--shards", "2"), "checkpoint.shard-0-of-2.npz"),  # in-process shards
+        (("--ray", "local", "--shards", "2"), "checkpoint.shard-0-of-2.npz"),  # actors
+    ],
+)
 @pytest.mark.usefixtures("cli_env")
-def test_monitor_cli_on_gateway_frames(broker: LocalBroker, tmp_path: Path) -> None:
+def test_monitor_cli_on_gateway_frames(
+    broker: LocalBroker, tmp_path: Path, extra: tuple[str, ...], checkpoint: str
+) -> None:
     """The CLI stores every frame's readings, checkpoints and says it has no model."""
     sim = LineSimulator(
         recordings(3),
@@ -48,8 +61,11 @@ def test_monitor_cli_on_gateway_frames(broker: LocalBroker, tmp_path: Path) -> N
     session.stop()
     sim.run(ticks=150)
     args = ["monitor", "run", str(tmp_path / "line.toml"), "--store", str(store)]
-    result = CliRunner().invoke(app, [*args, "--duration", "6"])
+    result = CliRunner().invoke(app, [*args, "--duration", "6", *extra])
     assert result.exit_code == 0, result.output
     assert "no production version of industry-rul" in result.output
     assert read_readings(store).num_rows == 150 * 3 * 4
-    assert (store / "checkpoint.npz").is_file()
+    # m0, m1 and m2 all hash to shard 0 of 2
+    assert sorted(p.name for p in store.glob("checkpoint*.npz")) == [checkpoint]
+    if extra:
+        assert "detectors in 2 shards" in result.output

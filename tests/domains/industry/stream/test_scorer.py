@@ -105,6 +105,8 @@ def test_crashed_monitor_resumes_from_its_last_periodic_checkpoint(
     first.flush()  # stored, acknowledged, checkpointed; then the process dies
     second = start()
     assert second.restored
+    assert isinstance(second.scorer, StreamScorer)
+    assert isinstance(first.scorer, StreamScorer)
     assert second.scorer.detector.fitted_.all()
     np.testing.assert_array_equal(
         second.scorer.detector.mean_, first.scorer.detector.mean_
@@ -146,6 +148,7 @@ def test_monitor_restarted_mid_stream_does_not_refit(
     assert seen[1].restored
     assert seen[1].stats.scored == 450
     # the detector counts on from the first run's 150 points, fitted on them
+    assert isinstance(seen[1].scorer, StreamScorer)
     assert seen[1].scorer.detector.fitted_.all()
     assert seen[1].scorer.detector.count_.tolist() == [300] * 3
     assert read_readings(store).num_rows == 300 * 3 * 4

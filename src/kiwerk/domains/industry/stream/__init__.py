@@ -39,6 +39,7 @@ from kiwerk.domains.industry.stream._scorer import (
     ScoreEvent,
     StreamScorer,
 )
+from kiwerk.domains.industry.stream._sharded import ShardedStreamScorer
 from kiwerk.domains.industry.stream._simulator import (
     Fault,
     LineSimulator,
@@ -91,6 +92,7 @@ __all__ = [
     "Recording",
     "ScoreBatchResult",
     "ScoreEvent",
+    "ShardedStreamScorer",
     "SimulatorReport",
     "SkabFile",
     "SkabParams",

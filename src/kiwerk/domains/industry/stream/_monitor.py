@@ -38,6 +38,7 @@ from kiwerk.domains.industry.stream._scorer import (
     load_arrays,
     save_arrays,
 )
+from kiwerk.domains.industry.stream._sharded import ShardedStreamScorer
 from kiwerk.domains.industry.stream._sink import ReadingSink, long_table
 from kiwerk.errors import DataFormatError
 
@@ -69,6 +70,10 @@ class LineMonitor:
         window; its newest prediction rides on the machine's alerts and,
         when ``config.model`` names a topic, every scoring pass's predictions
         are published there through the router's ``publish``.
+    scorer
+        The detectors, e.g. a :class:`ShardedStreamScorer` over Ray actors
+        (built for ``config.machine_names()``); default one
+        :class:`StreamScorer` in this process.
     """
 
     def __init__(
@@ -80,6 +85,7 @@ class LineMonitor:
         clock: Callable[[], float] = time.monotonic,
         checkpoint: Path | None = None,
         model: ModelScorer | None = None,
+        scorer: StreamScorer | ShardedStreamScorer | None = None,
     ) -> None:
         self.config = config
         self.model = model
@@ -101,7 +107,9 @@ class LineMonitor:
         m, d = len(names), config.n_sensors
         self.d = d
         p = self.params
-        self.scorer = StreamScorer(m, d, p.detector, p.drift, p.shift)
+        self.scorer = scorer or StreamScorer(m, d, p.detector, p.drift, p.shift)
+        if (self.scorer.n_machines, self.scorer.n_sensors) != (m, d):
+            raise ValueError(f"Expected a scorer of {m} machines × {d} sensors.")
         self.checkpoint = checkpoint
         self.restored = checkpoint is not None and self.scorer.restore(checkpoint)
         if model is not None and checkpoint is not None:

@@ -9,12 +9,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from kiwerk.core.scale import RayParams, ShardParams
 from kiwerk.domains.industry.stream._alerts import AlertRouter
 from kiwerk.domains.industry.stream._config import LineConfig
 from kiwerk.domains.industry.stream._model_scoring import ModelScorer
 from kiwerk.domains.industry.stream._monitor import LineMonitor
 from kiwerk.domains.industry.stream._monitor_params import MonitorParams, MonitorStats
 from kiwerk.domains.industry.stream._mqtt import MqttListener
+from kiwerk.domains.industry.stream._sharded import ShardedStreamScorer
 from kiwerk.domains.industry.stream._sink import ParquetSink, ReadingSink
 
 log = logging.getLogger(__name__)
@@ -102,6 +104,8 @@ def run_monitor(
     on_start: Callable[[LineMonitor], None] | None = None,
     checkpoint: Path | None = None,
     model: ModelScorer | None = None,
+    shards: ShardParams | None = None,
+    ray: RayParams | None = None,
 ) -> MonitorStats:
     """Listen to the line, score, alert and store until ``stop`` or ``duration``.
 
@@ -113,7 +117,10 @@ def run_monitor(
     hooks). ``checkpoint`` is the detectors' state file (restored when it
     exists, rewritten periodically and on the way out); by default
     ``checkpoint.npz`` in a ``store`` folder. ``model`` is the registered
-    model to score per machine (see :func:`load_stream_model`).
+    model to score per machine (see :func:`load_stream_model`). ``shards``
+    splits the detectors by machine over that many shards, held by Ray actors
+    when ``ray`` names a cluster, else in this process; the scores and alerts
+    are the same either way (the checkpoint is one file per shard).
     """
     stop = stop or threading.Event()
     sink = ParquetSink(store) if isinstance(store, Path) else store
@@ -132,13 +139,53 @@ def run_monitor(
     )
     if checkpoint is None and isinstance(store, Path):
         checkpoint = store / "checkpoint.npz"
-    monitor = LineMonitor(
-        config, sink, params, router, checkpoint=checkpoint, model=model
+    scorer = _scorer(config, params or MonitorParams(), shards, ray)
+    try:
+        monitor = LineMonitor(
+            config, sink, params, router, checkpoint=checkpoint, model=model,
+            scorer=scorer,
+        )  # fmt: skip
+        if monitor.restored:
+            log.info("detector state restored from %s", checkpoint)
+        if on_start is not None:
+            on_start(monitor)
+        return _drive(config, monitor, router, stop, duration, ready, holder)
+    finally:
+        if scorer is not None:
+            scorer.close()
+
+
+def _scorer(
+    config: LineConfig,
+    params: MonitorParams,
+    shards: ShardParams | None,
+    ray: RayParams | None,
+) -> ShardedStreamScorer | None:
+    """The sharded detectors, or None for one scorer in this process."""
+    ray = ray or RayParams()
+    if shards is None and ray.in_process:
+        return None
+    return ShardedStreamScorer(
+        config.machine_names(),
+        config.n_sensors,
+        params.detector,
+        params.drift,
+        params.shift,
+        shards,
+        ray,
     )
-    if monitor.restored:
-        log.info("detector state restored from %s", checkpoint)
-    if on_start is not None:
-        on_start(monitor)
+
+
+def _drive(
+    config: LineConfig,
+    monitor: LineMonitor,
+    router: AlertRouter,
+    stop: threading.Event,
+    duration: float | None,
+    ready: threading.Event | None,
+    holder: dict[str, MqttListener],
+) -> MonitorStats:
+    """Feed ``monitor`` from the broker (and OPC UA) until stopped."""
     listener = MqttListener(config.broker, _topics(config), monitor.handle)
     holder["listener"] = listener
     opcua = None
