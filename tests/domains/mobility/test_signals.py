@@ -99,13 +99,13 @@ def test_signal_params_refuse_bad_values(kwargs: dict[str, float]) -> None:
 
 @pytest.mark.slow
 def test_all_red_clearance_prevents_the_cologne3_deadlock(data_dir: Path) -> None:
-    """Without clearance seed 108 deadlocks inside a junction; with it, it flows.
+    """Without clearance seed 144 deadlocks inside a junction; with it, it flows.
 
-    Seed 108 is a tuning seed, not one of the benchmark's seeds 0-4.
+    Seed 144 is a tuning seed, not one of the benchmark's seeds 0-4.
     """
     scenario = load_resco(directory=data_dir / "sumo/resco")["cologne3"]
-    stuck = run_episode(scenario, "adaptive", SignalParams(seed=108, clear_s=0))
-    cleared = run_episode(scenario, "adaptive", SignalParams(seed=108))
+    stuck = run_episode(scenario, "adaptive", SignalParams(seed=144, clear_s=0))
+    cleared = run_episode(scenario, "adaptive", SignalParams(seed=144))
     assert stuck.delay_s > 200
     assert cleared.delay_s < 30
 

@@ -86,7 +86,7 @@ class SignalParams:
     approach_weight: float = 0.2
     keep_bonus: float = 0.5
     upstream_m: float = 300.0
-    upstream_weight: float = 0.5
+    upstream_weight: float = 0.3
     pending_weight: float = 1.0
     spillback: float = 0.5
     clear_s: int = 4
