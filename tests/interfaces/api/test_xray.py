@@ -46,7 +46,12 @@ def test_case_has_calibrated_probability_decision_and_heat_map(xray: World) -> N
                 c["probability"] >= c["threshold"]
             )
     case = xray.client.get("/xray/cases/3", headers=v1).json()
-    assert case == {**cases[3], "reviews": []}
+    # one image vs a batch of 30: torch's kernels may differ in the last bits
+    expected = {**cases[3], "reviews": []}
+    assert case.pop("probability") == pytest.approx(
+        expected.pop("probability"), abs=1e-6
+    )
+    assert case == expected
     r = xray.client.get(case["image_url"], headers=v1, params={"size": 56})
     assert r.headers["content-type"] == "image/png"
     image = np.asarray(Image.open(io.BytesIO(r.content)))
