@@ -139,10 +139,7 @@ class StreamScorer:
         x: NDArray[np.float64],
     ) -> ScoreBatchResult:
         """Score rows of many machines; each machine's rows in time order."""
-        if x.shape != (len(machines), self.n_sensors) or len(ts) != len(machines):
-            raise ValueError(
-                f"Expected machines (k,), ts (k,) and x (k, {self.n_sensors})."
-            )
+        check_batch(machines, ts, x, self.n_sensors)
         filled = np.where(np.isfinite(x), x, self.last_good_[machines])
         ok = np.isfinite(filled).all(axis=1)
         out = ScoreBatchResult(np.full(len(ts), np.nan), np.zeros(len(ts), np.bool_))
@@ -290,6 +287,17 @@ def load_arrays(path: Path) -> dict[str, NDArray[Any]] | None:
         raise DataFormatError(f"{path}: not a scorer checkpoint: {exc}") from exc
 
 
+def check_batch(
+    machines: NDArray[np.intp],
+    ts: NDArray[np.float64],
+    x: NDArray[np.float64],
+    n_sensors: int,
+) -> None:
+    """Raise ``ValueError`` unless machines, ts, x are (k,), (k,), (k, n_sensors)."""
+    if x.shape != (len(machines), n_sensors) or len(ts) != len(machines):
+        raise ValueError(f"Expected machines (k,), ts (k,) and x (k, {n_sensors}).")
+
+
 def _rank_within(machines: NDArray[np.intp]) -> NDArray[np.intp]:
     """Position of each row among the rows of its machine (0, 1, 2, …)."""
     order = np.argsort(machines, kind="stable")
@@ -306,6 +314,7 @@ __all__ = [
     "ScoreBatchResult",
     "ScoreEvent",
     "StreamScorer",
+    "check_batch",
     "load_arrays",
     "save_arrays",
 ]

@@ -26,6 +26,7 @@ from kiwerk.domains.industry.stream._scorer import (
     ScoreBatchResult,
     ScoreEvent,
     StreamScorer,
+    check_batch,
     load_arrays,
     save_arrays,
 )
@@ -97,10 +98,7 @@ class ShardedStreamScorer:
         x: NDArray[np.float64],
     ) -> ScoreBatchResult:
         """Score rows of many machines; each machine's rows in time order."""
-        if x.shape != (len(machines), self.n_sensors) or len(ts) != len(machines):
-            raise ValueError(
-                f"Expected machines (k,), ts (k,) and x (k, {self.n_sensors})."
-            )
+        check_batch(machines, ts, x, self.n_sensors)
         out = ScoreBatchResult(np.full(len(ts), np.nan), np.zeros(len(ts), np.bool_))
         events: list[ScoreEvent] = []
         for shard, pos, res in self.pool.map("score", machines, ts, x):
