@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -18,6 +19,7 @@ from kiwerk.core.scale import (
     tune_pilot,
 )
 from kiwerk.core.serving import ServedModel
+from kiwerk.errors import ContractViolation
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("local_ray")]
 
@@ -72,3 +74,18 @@ def test_score_on_ray_data_equals_in_process(
     assert there.rows == here.rows == 600
     assert len(there.files) > 1  # really split into several blocks
     assert a.equals(b)
+
+
+def test_bad_row_on_ray_is_named_by_line(
+    served_toy: ServedModel, toy_rows: pd.DataFrame, tmp_path: Path
+) -> None:
+    """A bad category in a later row group names the file and its line on Ray too."""
+    rows = toy_rows.copy()
+    rows.loc[450, "kind"] = "z"
+    path = tmp_path / "bad.parquet"
+    table = pa.Table.from_pandas(rows, preserve_index=False)
+    pq.write_table(table, path, row_group_size=100)
+    with pytest.raises(ContractViolation, match=r"bad\.parquet.*452|452.*bad\.parquet"):
+        score_files(
+            served_toy, [path], tmp_path / "out", ScoreParams(batch_rows=64), RAY
+        )

@@ -4,20 +4,21 @@ Rows go through :meth:`~kiwerk.core.serving.ServedModel.predict` (request
 columns checked, the pilot's feature step, its prediction table) in batches
 of at most ``batch_rows``, so memory stays bounded whatever the input size.
 In-process, pyarrow iterates each file's batches and appends them to one
-output file per input file; on Ray, Ray Data reads the files, a pool of
-actors holding the model maps the batches and the results are written as
-Parquet, in input order. Both write the same rows in the same order.
+output file per input file; on Ray, Ray Data hands the files' row groups to a
+pool of actors holding the model, and each actor writes the predictions of a
+row group to a part file named by the group's position. Both write the same
+rows in the same order.
 """
 
 from __future__ import annotations
 
 import time
-import warnings
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -42,25 +43,17 @@ class ScoreParams:
         Input columns copied beside the predictions (ids, timestamps).
     concurrency
         Ray: scoring actors (default: the cluster's CPUs).
-    io_tasks
-        Ray: Parquet read and write tasks at once, each. Every task runs in
-        a worker process of its own (100–150 MiB with pyarrow and pandas),
-        and reading and writing cost little beside scoring, so one each
-        keeps the process count, and memory, down; raise it on many nodes.
     """
 
     batch_rows: int = 65_536
     keep: tuple[str, ...] = ()
     concurrency: int | None = None
-    io_tasks: int = 1
 
     def __post_init__(self) -> None:
         if self.batch_rows < 1:
             raise ValueError(f"Expected batch_rows ≥ 1, got {self.batch_rows}.")
         if self.concurrency is not None and self.concurrency < 1:
             raise ValueError(f"Expected concurrency ≥ 1, got {self.concurrency}.")
-        if self.io_tasks < 1:
-            raise ValueError(f"Expected io_tasks ≥ 1, got {self.io_tasks}.")
 
 
 @dataclass(frozen=True)
@@ -192,64 +185,116 @@ def _on_ray(
     params: ScoreParams,
     ray_params: RayParams,
 ) -> int:
+    units = _row_groups(files)
+    if not units:
+        return 0
     with ray_session(ray_params) as resources:
         import ray.data
 
         context = ray.data.DataContext.get_current()
-        context.execution_options.preserve_order = True
         context.enable_progress_bars = False
-        # the pool size fixes the parallelism; the scoring actors reserve no
-        # CPU and the read/write tasks a quarter each, so the reader and
-        # writer always find room. With whole CPUs, two actors on a 2-CPU
-        # node (or on two 1-CPU nodes) would starve the file listing, which
-        # needs a full CPU, and the run would stall. Ray Data restarts lost
-        # actors and retries their tasks by default. Blocks of about one
-        # batch keep memory bounded and feed every actor.
-        context.target_max_block_size = _block_bytes(files, params.batch_rows)
+        # One unit per Parquet row group, one part file per unit, named by
+        # its position: the output's order is the input's whatever order the
+        # actors finish in, and a unit redone after a lost actor or node
+        # overwrites its own part. (Ray Data 2.60's streaming Parquet read
+        # and write, even with preserve_order, swapped two partial blocks in
+        # 10 million rows; see BENCHMARKS.md, Ray.) The actors reserve no
+        # CPU: the pool size fixes the parallelism. Ray Data restarts lost
+        # actors and retries their units.
         actors = params.concurrency or max(1, int(resources.get("CPU", 1)))
-        rows = sum(pq.ParquetFile(p).metadata.num_rows for p in files)
-        actors = min(actors, max(1, -(-rows // params.batch_rows)))
-        dataset = ray.data.read_parquet(
-            [str(p) for p in files], num_cpus=0.25, concurrency=params.io_tasks
-        )
-        scored = dataset.map_batches(
-            BatchScorer,
-            fn_constructor_kwargs=_constructor(served, params, files),
-            batch_size=params.batch_rows,
+        actors = min(actors, len(units))
+        done = ray.data.from_items(units, override_num_blocks=len(units)).map_batches(
+            PartWriter,
+            fn_constructor_kwargs={
+                "served": served,
+                "files": [str(p) for p in files],
+                "out": str(out),
+                "keep": params.keep,
+                "batch_rows": params.batch_rows,
+            },
+            batch_size=1,
             batch_format="pandas",
             compute=ray.data.ActorPoolStrategy(size=actors),
             num_cpus=0,
         )
-        with warnings.catch_warnings():
-            # write_parquet has no named replacement for ray_remote_args yet
-            warnings.filterwarnings(
-                "ignore", message="`ray_remote_args` is deprecated", category=Warning
-            )
-            scored.write_parquet(
-                str(out),
-                ray_remote_args={"num_cpus": 0.25},
-                concurrency=params.io_tasks,
-            )
-        return int(
-            sum(pq.ParquetFile(p).metadata.num_rows for p in out.glob("*.parquet"))
-        )
+        rows = int(sum(int(r["rows"]) for r in done.iter_rows()))
+    for stale in out.glob(".*.tmp"):  # parts of units cut off and redone
+        stale.unlink()
+    return rows
 
 
-def _block_bytes(files: Sequence[Path], batch_rows: int) -> int:
-    """Bytes of about ``batch_rows`` decoded rows of ``files`` (at least 8 KiB)."""
-    rows = size = 0
-    for path in files:
+def _row_groups(files: Sequence[Path]) -> list[dict[str, int]]:
+    """One unit per row group: file, group and the line of its first row."""
+    units = []
+    for i, path in enumerate(files):
         meta = pq.ParquetFile(path).metadata
-        rows += meta.num_rows
-        size += sum(
-            meta.row_group(i).total_byte_size for i in range(meta.num_row_groups)
-        )
-    per_row = size / rows if rows else 64.0
-    return max(2**13, int(per_row * batch_rows))
+        line = 2  # the first data row of a headed file, as the pool counts lines
+        for k in range(meta.num_row_groups):
+            units.append({"file": i, "group": k, "line": line})
+            line += meta.row_group(k).num_rows
+    return units
 
 
-def _constructor(
-    served: ServedModel, params: ScoreParams, files: Sequence[Path]
-) -> dict[str, Any]:
-    source = files[0].name if len(files) == 1 else f"{len(files)} files"
-    return {"served": served, "keep": params.keep, "source": source}
+class PartWriter:
+    """Scores row groups and writes each as its own part (a Ray actor's state).
+
+    Parameters
+    ----------
+    served
+        The loaded model.
+    files
+        The input files; units name them by index.
+    out
+        The output folder (on a file system every node sees).
+    keep
+        Input columns copied beside the predictions.
+    batch_rows
+        Rows scored at once within a row group.
+    """
+
+    def __init__(
+        self,
+        served: ServedModel,
+        files: Sequence[str],
+        out: str,
+        keep: Sequence[str],
+        batch_rows: int,
+    ) -> None:
+        self.served = served
+        self.files = [Path(f) for f in files]
+        self.out = Path(out)
+        self.keep = tuple(keep)
+        self.batch_rows = batch_rows
+
+    def __call__(self, units: pd.DataFrame) -> pd.DataFrame:
+        """Write each unit's part file; the rows written per unit."""
+        cols = [units[c].to_numpy(dtype=np.int64) for c in ("file", "group", "line")]
+        units_ = zip(*cols, strict=True)
+        rows = [self.write(int(f), int(g), int(n)) for f, g, n in units_]
+        return pd.DataFrame({"rows": rows})
+
+    def write(self, file: int, group: int, line: int) -> int:
+        """Score row group ``group`` of input ``file`` into its part file."""
+        path = self.files[file]
+        scorer = BatchScorer(self.served, self.keep, source=path.name)
+        final = self.out / f"part-{file:05d}-{group:06d}.parquet"
+        staged = self.out / f".{final.stem}.{uuid.uuid4().hex}.tmp"
+        writer: pq.ParquetWriter | None = None
+        rows = 0
+        try:
+            batches = pq.ParquetFile(path).iter_batches(
+                self.batch_rows, row_groups=[group]
+            )
+            for batch in batches:
+                scored = scorer(batch.to_pandas(), first_line=line + rows)
+                table = pa.Table.from_pandas(scored, preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(staged, table.schema)
+                writer.write_table(table)
+                rows += batch.num_rows
+        finally:
+            if writer is not None:
+                writer.close()
+        if writer is not None:
+            staged.replace(final)
+        return rows
