@@ -10,11 +10,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from kiwerk.core.pipeline import DomainPipeline, FrameSource
+from kiwerk.core.models import ModelRegistry
+from kiwerk.core.pipeline import DomainPipeline, FrameSource, TrainParams, train_pilot
 from kiwerk.core.scale import (
     RayParams,
     ScoreParams,
     TuneParams,
+    ray_fit_map,
     score_files,
     tune_pilot,
 )
@@ -89,3 +91,24 @@ def test_bad_row_on_ray_is_named_by_line(
         score_files(
             served_toy, [path], tmp_path / "out", ScoreParams(batch_rows=64), RAY
         )
+
+
+def test_train_on_ray_equals_in_process(
+    tunable_pilot: DomainPipeline, toy_source: FrameSource, registry: ModelRegistry
+) -> None:
+    """Fitting the CV folds and the final model as Ray tasks gives the same model."""
+    params = TrainParams(seed=3)
+    here = train_pilot(tunable_pilot, toy_source, registry, params)
+    there = train_pilot(
+        tunable_pilot, toy_source, registry, params, fit_map=ray_fit_map(RAY)
+    )
+    assert (here.metrics, here.cv_mean, here.cv_sd) == (
+        there.metrics,
+        there.cv_mean,
+        there.cv_sd,
+    )
+    assert there.record.version == here.record.version + 1
+    rows = toy_source.read("toy")[0]
+    X = tunable_pilot.features(rows)
+    a, b = registry.load(here.record), registry.load(there.record)
+    assert (a.predict_proba(X) == b.predict_proba(X)).all()

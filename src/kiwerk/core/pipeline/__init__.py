@@ -77,10 +77,12 @@ from kiwerk.core.pipeline._spec import (
     Split,
 )
 from kiwerk.core.pipeline._train import (
+    FitMap,
     Progress,
     TrainParams,
     TrainReport,
     cross_validate,
+    fit_models,
     model_params,
     read_training_data,
     train_pilot,
@@ -95,6 +97,7 @@ __all__ = [
     "DomainPipeline",
     "Estimator",
     "EvaluationReport",
+    "FitMap",
     "Folds",
     "FrameSource",
     "InputColumn",
@@ -113,6 +116,7 @@ __all__ = [
     "dataset_org",
     "ensure_datasets",
     "evaluate_pilot",
+    "fit_models",
     "frame_hash",
     "group_folds",
     "model_params",

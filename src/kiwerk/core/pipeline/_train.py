@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,25 +85,68 @@ def read_training_data(
     return frames, refs
 
 
+def fit_models(
+    pilot: DomainPipeline,
+    params: TrainParams,
+    parts: Sequence[tuple[pd.DataFrame, Any]],
+    progress: Progress = _noop,
+) -> list[Estimator]:
+    """Fit a fresh model of ``pilot`` on each ``(X, y)``, one after another.
+
+    The default :data:`FitMap`; :func:`kiwerk.core.scale.ray_fit_map` runs the
+    same fits as Ray tasks. Every model is seeded alike, so where a fit runs
+    does not change what it learns.
+    """
+    models = []
+    for k, (X, y) in enumerate(parts):
+        progress(f"fitting model {k + 1}/{len(parts)}", k, len(parts))
+        model = pilot.model_factory(params.seed, quick=params.quick)
+        model.fit(X, y)
+        models.append(model)
+    return models
+
+
+#: ``fit_map(pilot, params, parts, progress)``: a fresh model fitted on each
+#: ``(X, y)`` of ``parts``, in order (:func:`fit_models` or Ray tasks).
+FitMap = Callable[
+    [DomainPipeline, TrainParams, Sequence[tuple[pd.DataFrame, Any]], Progress],
+    list[Estimator],
+]
+
+
+def _cv_parts(
+    pilot: DomainPipeline, X: pd.DataFrame, y: Any, params: TrainParams
+) -> tuple[list[tuple[pd.DataFrame, Any]], list[tuple[pd.DataFrame, Any]]]:
+    """Each CV fold's fitting rows and validation rows."""
+    folds = pilot.cv(X, y, params.folds(pilot), params.seed)
+    fit = [(X.iloc[f], _take(y, f)) for f, _ in folds]
+    val = [(X.iloc[v], _take(y, v)) for _, v in folds]
+    return fit, val
+
+
+def _summarise(
+    pilot: DomainPipeline,
+    models: Sequence[Estimator],
+    val: Sequence[tuple[pd.DataFrame, Any]],
+) -> tuple[dict[str, float], dict[str, float]]:
+    scores = [pilot.metrics(m, X, y) for m, (X, y) in zip(models, val, strict=True)]
+    table = pd.DataFrame(scores)
+    mean = {str(k): float(v) for k, v in table.mean().items()}
+    sd = {str(k): float(v) for k, v in table.std(ddof=1).fillna(0.0).items()}
+    return mean, sd
+
+
 def cross_validate(
     pilot: DomainPipeline,
     X: pd.DataFrame,
     y: Any,
     params: TrainParams,
     progress: Progress = _noop,
+    fit_map: FitMap = fit_models,
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Mean and sample standard deviation of the pilot's metrics over CV folds."""
-    folds = pilot.cv(X, y, params.folds(pilot), params.seed)
-    scores: list[dict[str, float]] = []
-    for k, (fit_idx, val_idx) in enumerate(folds):
-        progress(f"cross-validation fold {k + 1}/{len(folds)}", k, len(folds))
-        model = pilot.model_factory(params.seed, quick=params.quick)
-        model.fit(X.iloc[fit_idx], _take(y, fit_idx))
-        scores.append(pilot.metrics(model, X.iloc[val_idx], _take(y, val_idx)))
-    table = pd.DataFrame(scores)
-    mean = {str(k): float(v) for k, v in table.mean().items()}
-    sd = {str(k): float(v) for k, v in table.std(ddof=1).fillna(0.0).items()}
-    return mean, sd
+    fit, val = _cv_parts(pilot, X, y, params)
+    return _summarise(pilot, fit_map(pilot, params, fit, progress), val)
 
 
 def _take(y: Any, idx: np.ndarray) -> Any:
@@ -130,12 +173,16 @@ def train_pilot(
     params: TrainParams | None = None,
     *,
     progress: Progress | None = None,
+    fit_map: FitMap = fit_models,
 ) -> TrainReport:
     """Run the whole pipeline for ``pilot`` and register the model as candidate.
 
     Hyper-parameters and thresholds are the model's business and are chosen
     inside ``fit`` on training data only; the test split is used once, after
-    fitting, for the recorded metrics.
+    fitting, for the recorded metrics. The cross-validation models and the
+    final one are fitted together by ``fit_map`` (one after another by
+    default; :func:`kiwerk.core.scale.ray_fit_map` fits them as Ray tasks at
+    once, with the same results).
 
     Returns
     -------
@@ -151,10 +198,9 @@ def train_pilot(
     split = pilot.split(frames, params.seed)
     X_train, y_train = pilot.features(split.train), pilot.target(split.train)
     X_test, y_test = pilot.features(split.test), pilot.target(split.test)
-    cv_mean, cv_sd = cross_validate(pilot, X_train, y_train, params, step)
-    step("fitting the final model", 0, 1)
-    model = pilot.model_factory(params.seed, quick=params.quick)
-    model.fit(X_train, y_train)
+    fit, val = _cv_parts(pilot, X_train, y_train, params)
+    *cv_models, model = fit_map(pilot, params, [*fit, (X_train, y_train)], step)
+    cv_mean, cv_sd = _summarise(pilot, cv_models, val)
     step("evaluating on the test split", 0, 1)
     metrics = pilot.metrics(model, X_test, y_test)
     kpis = pilot.kpis(model, X_test, y_test)

@@ -7,6 +7,9 @@
     Hyper-parameter search over a pilot's :class:`~kiwerk.core.pipeline.SearchSpace`
     on validation folds of the training part, with ASHA early stopping
     (in-process sequential, or Ray Tune).
+``ray_fit_map``
+    Training a pilot with its cross-validation and final fits as Ray tasks
+    (``train_pilot(..., fit_map=ray_fit_map(ray))``).
 ``score_files``
     Batch scoring of Parquet files with a registered model, streamed in
     bounded batches (pyarrow in-process, or Ray Data), Parquet out.
@@ -19,8 +22,10 @@ In-process and Ray runs of the same seed give identical results.
 
 from kiwerk.core.scale._asha import Asha
 from kiwerk.core.scale._backend import RayParams, ray_reachable, ray_session
+from kiwerk.core.scale._fit import ray_fit_map
 from kiwerk.core.scale._score import (
     BatchScorer,
+    PartWriter,
     ScoreParams,
     ScoreProgress,
     ScoreReport,
@@ -46,6 +51,7 @@ from kiwerk.core.scale._tune import (
 __all__ = [
     "Asha",
     "BatchScorer",
+    "PartWriter",
     "RayParams",
     "ScoreParams",
     "ScoreProgress",
@@ -59,6 +65,7 @@ __all__ = [
     "TuneParams",
     "TuneProgress",
     "TuneReport",
+    "ray_fit_map",
     "ray_reachable",
     "ray_session",
     "score_files",

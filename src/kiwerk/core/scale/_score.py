@@ -12,6 +12,7 @@ rows in the same order.
 
 from __future__ import annotations
 
+import pickle
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -25,7 +26,7 @@ import pyarrow.parquet as pq
 
 from kiwerk.core.scale._backend import RayParams, ray_session
 from kiwerk.core.serving import ServedModel
-from kiwerk.errors import ConfigError, DataFormatError
+from kiwerk.errors import ConfigError, DataFormatError, KiwerkError
 
 #: ``progress(rows done)``.
 ScoreProgress = Callable[[int], None]
@@ -217,7 +218,11 @@ def _on_ray(
             compute=ray.data.ActorPoolStrategy(size=actors),
             num_cpus=0,
         )
-        rows = int(sum(int(r["rows"]) for r in done.iter_rows()))
+        rows = 0
+        for unit in done.iter_rows():
+            if unit["error"]:  # a bad row: the first one found stops the run
+                raise pickle.loads(unit["error"])
+            rows += int(unit["rows"])
     for stale in out.glob(".*.tmp"):  # parts of units cut off and redone
         stale.unlink()
     return rows
@@ -267,11 +272,17 @@ class PartWriter:
         self.batch_rows = batch_rows
 
     def __call__(self, units: pd.DataFrame) -> pd.DataFrame:
-        """Write each unit's part file; the rows written per unit."""
+        """Write each unit's part file; the rows written (or the error) per unit."""
         cols = [units[c].to_numpy(dtype=np.int64) for c in ("file", "group", "line")]
-        units_ = zip(*cols, strict=True)
-        rows = [self.write(int(f), int(g), int(n)) for f, g, n in units_]
-        return pd.DataFrame({"rows": rows})
+        rows, errors = [], []
+        for file, group, line in zip(*cols, strict=True):
+            try:
+                rows.append(self.write(int(file), int(group), int(line)))
+                errors.append(b"")
+            except KiwerkError as exc:  # sent back whole: Ray would wrap it
+                rows.append(0)
+                errors.append(pickle.dumps(exc))
+        return pd.DataFrame({"rows": rows, "error": errors})
 
     def write(self, file: int, group: int, line: int) -> int:
         """Score row group ``group`` of input ``file`` into its part file."""

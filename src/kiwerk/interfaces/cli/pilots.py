@@ -35,9 +35,11 @@ from kiwerk.core.pipeline import (
     TrainParams,
     ensure_datasets,
     evaluate_pilot,
+    fit_models,
     train_pilot,
 )
 from kiwerk.core.pipeline import Progress as ProgressCallback
+from kiwerk.core.scale import RayParams, ray_fit_map
 from kiwerk.core.serving import ServedModel, read_request_file
 from kiwerk.domains.health import survival_pilot, xray_pilot
 from kiwerk.domains.industry.failure import failure_pilot
@@ -202,6 +204,15 @@ def train(
     ] = False,
     folds: Annotated[int | None, typer.Option(help="Override the CV folds.")] = None,
     subset: Subset = None,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            help="Fit the CV folds and the final model as Ray tasks: auto, local "
+            "or a cluster address; default the ray_address setting, else "
+            "in-process. Same seed, same model.",
+        ),
+    ] = None,
 ) -> None:
     """Train PILOT, evaluate it, explain it and register it as candidate."""
     settings = get_settings()
@@ -211,8 +222,12 @@ def train(
     )
     source = pool_source(settings, spec, ingest=True)
     registry = model_registry(settings)
+    where = RayParams.resolve(ray, settings.ray_address)
+    fit_map = fit_models if where.in_process else ray_fit_map(where)
     with _progress() as progress:
-        report = train_pilot(spec, source, registry, params, progress=progress)
+        report = train_pilot(
+            spec, source, registry, params, progress=progress, fit_map=fit_map
+        )
     cv = {
         k: f"{report.cv_mean[k]:.4f} ± {report.cv_sd.get(k, 0.0):.4f}"
         for k in report.cv_mean
