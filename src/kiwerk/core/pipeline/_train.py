@@ -88,18 +88,18 @@ def read_training_data(
 def fit_models(
     pilot: DomainPipeline,
     params: TrainParams,
-    parts: Sequence[tuple[pd.DataFrame, Any]],
+    parts: Sequence[tuple[str, pd.DataFrame, Any]],
     progress: Progress = _noop,
 ) -> list[Estimator]:
-    """Fit a fresh model of ``pilot`` on each ``(X, y)``, one after another.
+    """Fit a fresh model of ``pilot`` on each ``(label, X, y)``, one after another.
 
     The default :data:`FitMap`; :func:`kiwerk.core.scale.ray_fit_map` runs the
     same fits as Ray tasks. Every model is seeded alike, so where a fit runs
     does not change what it learns.
     """
     models = []
-    for k, (X, y) in enumerate(parts):
-        progress(f"fitting model {k + 1}/{len(parts)}", k, len(parts))
+    for k, (label, X, y) in enumerate(parts):
+        progress(label, k, len(parts))
         model = pilot.model_factory(params.seed, quick=params.quick)
         model.fit(X, y)
         models.append(model)
@@ -107,19 +107,24 @@ def fit_models(
 
 
 #: ``fit_map(pilot, params, parts, progress)``: a fresh model fitted on each
-#: ``(X, y)`` of ``parts``, in order (:func:`fit_models` or Ray tasks).
+#: ``(label, X, y)`` of ``parts``, in order (:func:`fit_models` or Ray tasks);
+#: the label names the fit in progress reports.
 FitMap = Callable[
-    [DomainPipeline, TrainParams, Sequence[tuple[pd.DataFrame, Any]], Progress],
+    [DomainPipeline, TrainParams, Sequence[tuple[str, pd.DataFrame, Any]], Progress],
     list[Estimator],
 ]
 
 
 def _cv_parts(
     pilot: DomainPipeline, X: pd.DataFrame, y: Any, params: TrainParams
-) -> tuple[list[tuple[pd.DataFrame, Any]], list[tuple[pd.DataFrame, Any]]]:
-    """Each CV fold's fitting rows and validation rows."""
+) -> tuple[list[tuple[str, pd.DataFrame, Any]], list[tuple[pd.DataFrame, Any]]]:
+    """Each CV fold's fitting rows (labelled) and validation rows."""
     folds = pilot.cv(X, y, params.folds(pilot), params.seed)
-    fit = [(X.iloc[f], _take(y, f)) for f, _ in folds]
+    n = len(folds)
+    fit = [
+        (f"cross-validation fold {k + 1}/{n}", X.iloc[f], _take(y, f))
+        for k, (f, _) in enumerate(folds)
+    ]
     val = [(X.iloc[v], _take(y, v)) for _, v in folds]
     return fit, val
 
@@ -199,7 +204,8 @@ def train_pilot(
     X_train, y_train = pilot.features(split.train), pilot.target(split.train)
     X_test, y_test = pilot.features(split.test), pilot.target(split.test)
     fit, val = _cv_parts(pilot, X_train, y_train, params)
-    *cv_models, model = fit_map(pilot, params, [*fit, (X_train, y_train)], step)
+    final = ("fitting the final model", X_train, y_train)
+    *cv_models, model = fit_map(pilot, params, [*fit, final], step)
     cv_mean, cv_sd = _summarise(pilot, cv_models, val)
     step("evaluating on the test split", 0, 1)
     metrics = pilot.metrics(model, X_test, y_test)

@@ -54,7 +54,7 @@ def ray_fit_map(ray: RayParams, max_retries: int = 3) -> FitMap:
     def fit_map(
         pilot: DomainPipeline,
         params: TrainParams,
-        parts: Sequence[tuple[pd.DataFrame, Any]],
+        parts: Sequence[tuple[str, pd.DataFrame, Any]],
         progress: Progress,
     ) -> list[Estimator]:
         with ray_session(ray):
@@ -62,10 +62,10 @@ def ray_fit_map(ray: RayParams, max_retries: int = 3) -> FitMap:
 
             task = ray_api.remote(num_cpus=1, max_retries=max_retries)(_fit_one)
             shared = ray_api.put(pilot), ray_api.put(params)
-            refs = [task.remote(*shared, X, y) for X, y in parts]
+            refs = [task.remote(*shared, X, y) for _, X, y in parts]
             models = []
-            for k, ref in enumerate(refs):
-                progress(f"fitting model {k + 1}/{len(refs)} on Ray", k, len(refs))
+            for k, ((label, _, _), ref) in enumerate(zip(parts, refs, strict=True)):
+                progress(f"{label} (Ray)", k, len(refs))
                 models.append(ray_api.get(ref))
             return models
 
