@@ -1,13 +1,13 @@
 """A two-node Ray cluster on loopback survives losing its worker node (slow).
 
 A head and a worker node run as separate ``ray start`` processes (one CPU
-each) with their own temporary folder. A tuning job and a batch-scoring job
-run across both, and the stream detectors sharded over two actors (one per
-node); the worker node's raylet is killed mid-job, and each job still
-finishes with exactly the in-process results (trials are retried, scoring
-actors restarted, lost blocks recomputed, the lost shard re-homed from its
-last snapshot and the calls since). Every process of the
-cluster is killed afterwards, whatever happens.
+each) with their own temporary folder. A training job (its fits as Ray
+tasks), a tuning job and a batch-scoring job run across both, and the stream
+detectors sharded over two actors (one per node); the worker node's raylet is
+killed mid-job, and each job still finishes with exactly the in-process
+results (fits and trials are retried, scoring actors restarted and their row
+groups redone, the lost shard re-homed from its last snapshot and the calls
+since). Every process of the cluster is killed afterwards, whatever happens.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import kiwerk
-from kiwerk.core.pipeline import DomainPipeline, FrameSource
+from kiwerk.core.models import ModelRegistry
+from kiwerk.core.pipeline import DomainPipeline, FrameSource, TrainParams, train_pilot
 from kiwerk.core.scale import (
     ScoreParams,
     TuneParams,
@@ -186,6 +187,26 @@ if job["kind"] == "tune":
     report = tune_pilot(job["pilot"], job["source"], job["params"], ray,
                         progress=progress)
     result = {"trials": report.trials, "killed": bool(killed)}
+elif job["kind"] == "train":
+    from pathlib import Path
+    from kiwerk.core.models import ModelRegistry
+    from kiwerk.core.pipeline import train_pilot
+    from kiwerk.core.scale import ray_fit_map
+
+    killed = []
+
+    def progress(step, done, total):
+        if done >= 1 and not killed:
+            os.kill(job["raylet"], signal.SIGKILL)
+            killed.append(True)
+
+    home = Path(job["home"])
+    registry = ModelRegistry(f"sqlite:///{home / 'mlflow.db'}", home / "art")
+    report = train_pilot(job["pilot"], job["source"], registry, job["params"],
+                         progress=progress, fit_map=ray_fit_map(ray))
+    model = registry.load(report.record)
+    result = {"metrics": report.metrics, "cv": report.cv_mean,
+              "proba": model.predict_proba(job["X"]), "killed": bool(killed)}
 elif job["kind"] == "monitor":
     import ray as ray_api
 
@@ -310,6 +331,37 @@ def test_tuning_survives_losing_a_node(
         assert common >= 1
         assert a.scores[:common] == b.scores[:common]
     assert any(not t.stopped for t in got["trials"])
+
+
+@pytest.mark.usefixtures("local_ray_pickling")
+def test_training_survives_losing_a_node(
+    cluster: LoopbackCluster,
+    tunable_pilot: DomainPipeline,
+    toy_source: FrameSource,
+    registry: ModelRegistry,
+    tmp_path: Path,
+) -> None:
+    """Killing the worker node after the first fit still trains the same model."""
+    params = TrainParams(seed=5)
+    expected = train_pilot(tunable_pilot, toy_source, registry, params)
+    X = tunable_pilot.features(toy_source.read("toy")[0])
+    home = tmp_path / "home"
+    home.mkdir()
+    job = {
+        "kind": "train",
+        "pilot": tunable_pilot,
+        "source": toy_source,
+        "params": params,
+        "home": str(home),
+        "X": X,
+        "raylet": cluster.worker_raylet(),
+    }
+    got = _drive(cluster, job, tmp_path / "driver")
+    assert got["killed"]
+    assert cluster.worker_raylet() is None
+    assert (got["metrics"], got["cv"]) == (expected.metrics, expected.cv_mean)
+    want = registry.load(expected.record).predict_proba(X)
+    np.testing.assert_array_equal(got["proba"], want)
 
 
 @pytest.mark.usefixtures("local_ray_pickling")
