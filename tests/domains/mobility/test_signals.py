@@ -128,3 +128,11 @@ def test_inside_lists_the_internal_lanes_of_a_signal(cologne1: SumoScenario) -> 
     assert lanes
     assert all(lane.startswith(":") for lane in lanes)
     assert vias <= set(lanes)
+
+
+def test_same_seed_repeats_exactly(cologne1: SumoScenario) -> None:
+    """One seed gives the same delay and queues on every run in one process."""
+    params = SignalParams(seed=0)
+    runs = [run_episode(cologne1, "fixed", params) for _ in range(3)]
+    assert len({r.delay_s for r in runs}) == 1
+    assert all((r.halting == runs[0].halting).all() for r in runs)
