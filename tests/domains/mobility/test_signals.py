@@ -136,3 +136,12 @@ def test_same_seed_repeats_exactly(cologne1: SumoScenario) -> None:
     runs = [run_episode(cologne1, "fixed", params) for _ in range(3)]
     assert len({r.delay_s for r in runs}) == 1
     assert all((r.halting == runs[0].halting).all() for r in runs)
+
+
+def test_map_weights_apply_and_explicit_fields_win() -> None:
+    """for_map applies a map's tuned weights; explicit fields override them."""
+    assert SignalParams.for_map("cologne8") == SignalParams()
+    tuned = SignalParams.for_map("cologne1", seed=7)
+    assert tuned.seed == 7
+    assert tuned.keep_bonus != SignalParams().keep_bonus
+    assert SignalParams.for_map("cologne1", keep_bonus=0.1).keep_bonus == 0.1
