@@ -49,7 +49,7 @@ def main() -> None:
             delays = []
             begin = time.perf_counter()
             for seed in range(args.seeds):
-                params = SignalParams(seed=seed, duration_s=args.duration)
+                params = SignalParams.for_map(name, seed=seed, duration_s=args.duration)
                 result = run_episode(resco[name], controller, params)
                 delays.append(result.delay_s)
                 runs.setdefault(controller, result)

@@ -128,3 +128,20 @@ def test_inside_lists_the_internal_lanes_of_a_signal(cologne1: SumoScenario) -> 
     assert lanes
     assert all(lane.startswith(":") for lane in lanes)
     assert vias <= set(lanes)
+
+
+def test_same_seed_repeats_exactly(cologne1: SumoScenario) -> None:
+    """One seed gives the same delay and queues on every run in one process."""
+    params = SignalParams(seed=0)
+    runs = [run_episode(cologne1, "fixed", params) for _ in range(3)]
+    assert len({r.delay_s for r in runs}) == 1
+    assert all((r.halting == runs[0].halting).all() for r in runs)
+
+
+def test_map_weights_apply_and_explicit_fields_win() -> None:
+    """for_map applies a map's tuned weights; explicit fields override them."""
+    assert SignalParams.for_map("cologne8") == SignalParams()
+    tuned = SignalParams.for_map("cologne1", seed=7)
+    assert tuned.seed == 7
+    assert tuned.keep_bonus != SignalParams().keep_bonus
+    assert SignalParams.for_map("cologne1", keep_bonus=0.1).keep_bonus == 0.1

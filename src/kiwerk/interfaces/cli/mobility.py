@@ -79,7 +79,9 @@ def signals_run(
         with console.status(f"simulating {name}"):
             runs = [
                 run_episode(
-                    resco[scenario], name, SignalParams(seed=s, duration_s=duration)
+                    resco[scenario],
+                    name,
+                    SignalParams.for_map(scenario, seed=s, duration_s=duration),
                 )
                 for s in range(seeds)
             ]
