@@ -29,10 +29,13 @@ from kiwerk.domains.mobility import (
 )
 from kiwerk.settings import Settings
 
-# Los-loop rows of T-GCN (arXiv:1811.05320, Table 1) and A3T-GCN
-# (arXiv:2006.11583, Table 1): RMSE at 15/30/45/60 min.
+# Los-loop RMSE at 15/30/45/60 min of the T-GCN row (arXiv:1811.05320,
+# Table 1) and the A3T-GCN row (arXiv:2006.11583, Table 1) as recalled; the
+# 15-min T-GCN value matches the "about 5.13" and REFERENCES.md, the
+# other cells could not be checked against the tables (see BENCHMARKS.md).
 TGCN = {15: 5.1264, 30: 6.0598, 45: 6.7065, 60: 7.2677}
 A3TGCN = {15: 5.0904, 30: 5.9974, 45: 6.6840, 60: 7.0990}
+TARGET_CUT = 0.10  # the target: RMSE >= 10% below both rows
 
 
 def main() -> None:
@@ -60,9 +63,13 @@ def main() -> None:
     base = report.metrics.get("gradient_boosting", report.metrics["graph_ridge"])
     for m in (15, 30, 45, 60):
         ref = min(TGCN[m], A3TGCN[m])
+        which = "A3T-GCN" if A3TGCN[m] <= TGCN[m] else "T-GCN"
+        need = (1 - TARGET_CUT) * ref
+        verdict = "met" if best[m]["rmse"] <= need else "missed"
         print(
-            f"{m} min: kiwerk {best[m]['rmse']:.3f} vs best published {ref:.3f} "
-            f"({100 * (1 - best[m]['rmse'] / ref):+.1f}% lower)"
+            f"{m} min: kiwerk {best[m]['rmse']:.3f} vs {which} {ref:.3f} (binding) "
+            f"({100 * (1 - best[m]['rmse'] / ref):+.1f}% lower; target <= "
+            f"{need:.3f}: {verdict})"
         )
     graph = load_metr_la_graph(directory=args.data / "traffic/metr_la_graph")
     _, test, _ = split_origins(len(series.speed), input_steps=12, horizon=12)
@@ -92,6 +99,7 @@ def main() -> None:
                 "r2": best[m]["r2"],
                 "tgcn_rmse": TGCN[m],
                 "a3tgcn_rmse": A3TGCN[m],
+                "target_rmse": (1 - TARGET_CUT) * min(TGCN[m], A3TGCN[m]),
                 "baseline_rmse": base[m]["rmse"],
                 "persistence_rmse": report.metrics["persistence"][m]["rmse"],
                 "ha_rmse": report.metrics["historical_average"][m]["rmse"],

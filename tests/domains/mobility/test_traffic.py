@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from kiwerk.domains.mobility import (
+    DailyProfile,
     ForecastParams,
     GradientBoosting,
     GraphBlend,
@@ -19,6 +20,7 @@ from kiwerk.domains.mobility import (
     HistoricalAverage,
     Persistence,
     SpeedSeries,
+    build_features,
     check_speed,
     read_speed_h5,
     split_origins,
@@ -102,12 +104,39 @@ def test_blend_with_graph_net_fits_three_members(wave_series: SpeedSeries) -> No
         {"epochs": 0},  # no training at all
         {"epochs": 4, "stop": 5},  # stop after the schedule ends
         {"seeds": 0},  # no copy to average
+        {"huber_delta": 0.0},  # a Huber loss without a quadratic zone
     ],
 )
-def test_graph_diffusion_net_refuses_bad_settings(kwargs: dict[str, int]) -> None:
+def test_graph_diffusion_net_refuses_bad_settings(kwargs: dict[str, float]) -> None:
     """Impossible epoch/stop/seed settings are refused early."""
     with pytest.raises(ValueError, match="Expected"):
         GraphDiffusionNet(PARAMS, **kwargs)  # type: ignore[arg-type]
+
+
+def test_anomaly_features_are_own_lags_minus_the_profile(
+    wave_series: SpeedSeries,
+) -> None:
+    """anomaly=True appends each own lag minus the daily profile at that time."""
+    origins = np.array([100, 250])
+    profile = DailyProfile.fit(wave_series, 300)
+    plain = build_features(wave_series, origins, profile, input_steps=12, horizon=3)
+    block = build_features(
+        wave_series, origins, profile, input_steps=12, horizon=3, anomaly=True
+    )
+    assert block.values.shape[2] == plain.values.shape[2] + 12
+    assert block.names[-1] == "anomaly_lag1"
+    usual = profile.at(wave_series, np.array([249]))[0, 4]
+    expected = (wave_series.speed[249, 4] - usual) / 10.0
+    assert block.values[1, 4, -1] == pytest.approx(expected, rel=1e-5)
+    assert np.array_equal(block.values[..., : plain.values.shape[2]], plain.values)
+
+
+def test_graph_diffusion_net_trains_on_squared_error_too(
+    wave_series: SpeedSeries,
+) -> None:
+    """huber_delta=None trains the same network on the squared error."""
+    net = GraphDiffusionNet(PARAMS, epochs=2, hidden=8, huber_delta=None)
+    assert np.isfinite(_rmse(wave_series, net))
 
 
 def test_gradient_boosting_baseline_fits(wave_series: SpeedSeries) -> None:

@@ -61,7 +61,7 @@ _GRAPH = "adjacency"
 # chosen by benchmarks/traffic.py on the last 20% of the training rows
 PILOT_ALPHA = 300.0
 PILOT_GNN_WEIGHT = 1.0
-PILOT_GNN_STOP = 4
+PILOT_GNN_STOP = 3
 
 
 def _headed_copies(directory: Path) -> tuple[Path, Path]:

@@ -30,7 +30,7 @@ from kiwerk.domains.mobility._traffic_neural import GraphBlend, GraphMlp
 
 HORIZON_STEPS = (3, 6, 9, 12)
 _ALPHAS = (3.0, 30.0, 300.0)
-_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 0.9, 1.0)
 
 
 def tgcn_metrics(truth: np.ndarray, forecast: np.ndarray) -> dict[str, float]:
@@ -91,12 +91,14 @@ def tune_blend(
     params: ForecastParams,
     *,
     max_epochs: int = 6,
+    gnn_max_epochs: int = 8,
 ) -> dict[str, float]:
     """Pick ridge alpha, network epochs, graph-net stop and weights on the tail.
 
-    The graph network's validation run also gives its stopping epoch; the
-    weights are chosen one after the other (pooled network vs ridge, then the
-    graph network against that pair).
+    The graph network's validation run (the first ``gnn_max_epochs`` of its
+    12-epoch schedule) also gives its stopping epoch; the weights are chosen
+    one after the other (pooled network vs ridge, then the graph network
+    against that pair).
     """
     end = int(train.max()) + params.horizon
     val_start = int(end * 0.8)
@@ -129,7 +131,9 @@ def tune_blend(
     def score_gnn(_epoch: int, model: GraphDiffusionNet) -> None:
         gnn_forecasts.append(model.predict(series, val_origins))
 
-    GraphDiffusionNet(params, on_epoch=score_gnn).fit(series, fit_origins)
+    GraphDiffusionNet(params, stop=gnn_max_epochs, on_epoch=score_gnn).fit(
+        series, fit_origins
+    )
     gnn_scores = [_rmse(series, val_origins, f) for f in gnn_forecasts]
     stop = int(np.argmin(gnn_scores)) + 1
     trio_scores = {
@@ -154,7 +158,7 @@ def evaluate_traffic(
     *,
     params: ForecastParams | None = None,
     include_gbm: bool = True,
-    gnn_seeds: int = 2,
+    gnn_seeds: int = 4,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[TrafficReport, GraphBlend]:
     """Run the T-GCN protocol: baselines and kiwerk's model, same split.

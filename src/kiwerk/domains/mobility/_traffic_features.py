@@ -101,11 +101,14 @@ def build_features(
     input_steps: int,
     horizon: int,
     graph: bool = True,
+    anomaly: bool = False,
 ) -> FeatureBlock:
     """Own lags, graph-neighbour lags (1- and 2-hop means) and the profile ahead.
 
     With ``graph=False`` the neighbour features are left out (the
-    gradient-boosting baseline sees each sensor alone).
+    gradient-boosting baseline sees each sensor alone). With ``anomaly=True``
+    each own lag minus the daily profile at that time is added (how far
+    today's traffic runs from the usual one; the graph network uses it).
     """
     own = lags(series.speed, origins, input_steps)
     last = own[:, :, -1:]
@@ -130,6 +133,11 @@ def build_features(
     )
     parts.append(np.broadcast_to(calendar[:, None, :], (*own.shape[:2], 3)))
     names += ["day_sin", "day_cos", "weekend"]
+    if anomaly:
+        rows = origins[:, None] + np.arange(-input_steps, 0)[None, :]
+        usual = profile.at(series, rows.ravel()).reshape(len(origins), input_steps, -1)
+        parts.append((own - np.transpose(usual, (0, 2, 1))) / _SCALE)
+        names += [f"anomaly_lag{input_steps - k}" for k in range(input_steps)]
     values = np.concatenate(parts, axis=2).astype(np.float32)
     return FeatureBlock(values=values, last=last[:, :, 0], names=tuple(names))
 
