@@ -15,7 +15,7 @@ from __future__ import annotations
 import pickle
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,25 +157,45 @@ def _in_process(
     rows = 0
     for i, path in enumerate(files):
         scorer = BatchScorer(served, params.keep, source=path.name)
-        writer: pq.ParquetWriter | None = None
-        line = 2  # the first data row of a headed file, as the pool counts lines
-        try:
-            for batch in pq.ParquetFile(path).iter_batches(params.batch_rows):
-                table = pa.Table.from_pandas(
-                    scorer(batch.to_pandas(), first_line=line), preserve_index=False
-                )
-                if writer is None:
-                    writer = pq.ParquetWriter(
-                        out / f"part-{i:05d}.parquet", table.schema
-                    )
-                writer.write_table(table)
-                line += batch.num_rows
-                rows += batch.num_rows
-                if progress is not None:
-                    progress(rows)
-        finally:
-            if writer is not None:
-                writer.close()
+        rows += _score_into(
+            scorer,
+            pq.ParquetFile(path).iter_batches(params.batch_rows),
+            out / f"part-{i:05d}.parquet",
+            line=2,  # the first data row of a headed file, as the pool counts lines
+            progress=progress,
+            done=rows,
+        )
+    return rows
+
+
+def _score_into(
+    scorer: BatchScorer,
+    batches: Iterable[pa.RecordBatch],
+    path: Path,
+    line: int,
+    progress: ScoreProgress | None = None,
+    done: int = 0,
+) -> int:
+    """Score ``batches`` (their first row on ``line``) into the Parquet ``path``.
+
+    Returns the rows written; no file is written for no batches. ``progress``
+    gets ``done`` plus the rows written so far.
+    """
+    writer: pq.ParquetWriter | None = None
+    rows = 0
+    try:
+        for batch in batches:
+            scored = scorer(batch.to_pandas(), first_line=line + rows)
+            table = pa.Table.from_pandas(scored, preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            writer.write_table(table)
+            rows += batch.num_rows
+            if progress is not None:
+                progress(done + rows)
+    finally:
+        if writer is not None:
+            writer.close()
     return rows
 
 
@@ -290,22 +310,8 @@ class PartWriter:
         scorer = BatchScorer(self.served, self.keep, source=path.name)
         final = self.out / f"part-{file:05d}-{group:06d}.parquet"
         staged = self.out / f".{final.stem}.{uuid.uuid4().hex}.tmp"
-        writer: pq.ParquetWriter | None = None
-        rows = 0
-        try:
-            batches = pq.ParquetFile(path).iter_batches(
-                self.batch_rows, row_groups=[group]
-            )
-            for batch in batches:
-                scored = scorer(batch.to_pandas(), first_line=line + rows)
-                table = pa.Table.from_pandas(scored, preserve_index=False)
-                if writer is None:
-                    writer = pq.ParquetWriter(staged, table.schema)
-                writer.write_table(table)
-                rows += batch.num_rows
-        finally:
-            if writer is not None:
-                writer.close()
-        if writer is not None:
+        batches = pq.ParquetFile(path).iter_batches(self.batch_rows, row_groups=[group])
+        rows = _score_into(scorer, batches, staged, line)
+        if staged.exists():
             staged.replace(final)
         return rows
