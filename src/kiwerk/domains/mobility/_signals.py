@@ -28,10 +28,12 @@ vehicle of the episode, unfinished and never-inserted ones included
 
 from __future__ import annotations
 
-import multiprocessing
+import os
+import pickle
+import subprocess
+import sys
 import tempfile
 import xml.etree.ElementTree as ET
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -231,11 +233,12 @@ def run_episode(
 ) -> EpisodeResult:
     """Simulate one episode with ``controller`` and measure RESCO's delay.
 
-    The simulation runs in a forked child process: libsumo started twice
+    The simulation runs in a fresh Python process: libsumo started twice
     in one process does not repeat itself (cologne1, fixed programme, seed 0:
     41.6 s on a process's first run, 41.6 or 42.7 s on later ones), while a
     fresh process gives the ``sumo`` binary's result, so a seed fixes the
-    outcome.
+    outcome. A forked child is not enough: it inherits the caller's libsumo
+    state, and a caller that had run libsumo itself got a diverging run.
 
     Raises
     ------
@@ -248,13 +251,36 @@ def run_episode(
         raise ValueError(f"Expected controller in {CONTROLLERS}, got {controller!r}.")
     params = params or SignalParams()
     _preflight(scenario)
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        outcome = pool.submit(_simulate, scenario, controller, params).result()
+    outcome = _in_fresh_process(scenario, controller, params)
     if isinstance(outcome, str):
         raise DataFormatError(
             f"SUMO cannot load the scenario: {outcome}", source=str(scenario.config)
         )
+    return outcome
+
+
+def _in_fresh_process(
+    scenario: SumoScenario, controller: str, params: SignalParams
+) -> EpisodeResult | str:
+    """Run :func:`_simulate` in a new interpreter (``_signal_worker``)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        job, result = Path(tmp) / "job.pkl", Path(tmp) / "result.pkl"
+        job.write_bytes(pickle.dumps((scenario, controller, params)))
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        worker = "kiwerk.domains.mobility._signal_worker"
+        done = subprocess.run(
+            [sys.executable, "-m", worker, str(job), str(result)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0 or not result.exists():
+            raise RuntimeError(
+                f"the SUMO episode process failed ({done.returncode}): "
+                f"{done.stderr.strip()[-2000:]}"
+            )
+        outcome: EpisodeResult | str = pickle.loads(result.read_bytes())
     return outcome
 
 
