@@ -136,7 +136,7 @@ def test_same_seed_repeats_exactly(cologne1: SumoScenario) -> None:
     The caller runs libsumo itself first: a forked episode inherited that
     state and diverged (41.62 vs 42.74 s), a fresh interpreter does not.
     """
-    import libsumo as sumo  # type: ignore[import-untyped]
+    import libsumo as sumo
 
     for _ in range(2):
         sumo.start(["sumo", "-c", str(cologne1.config), "--no-warnings"])
