@@ -329,3 +329,40 @@ def test_real_training_reaches_published_resnet_auc(pneumonia_path: Path) -> Non
     params = XrayTriageParams(net=XrayNetParams(width=16, epochs=4), n_models=1)
     model = XrayTriage(params, seed=0).fit(ds.train, ds.val)
     assert model.evaluate(ds.test)["auc"] > 0.944
+
+
+def test_parallel_members_equal_serial_ones(tmp_path: Path) -> None:
+    """Two worker processes train the same members, in seed order, as one."""
+    ds = load_medmnist(_write_slice(tmp_path / "pneumoniamnist.npz", 1, n=40))
+    net = XrayNetParams(width=4, epochs=1)
+    models = [
+        XrayTriage(XrayTriageParams(net=net, n_models=3, workers=w), seed=5).fit(
+            ds.train, ds.val
+        )
+        for w in (1, 2)
+    ]
+    assert [len(m.nets_) for m in models] == [3, 3]
+    for serial, parallel in zip(models[0].nets_, models[1].nets_, strict=True):
+        for a, b in zip(
+            serial.state_dict().values(), parallel.state_dict().values(), strict=True
+        ):
+            assert np.array_equal(a.numpy(), b.numpy())
+    assert not np.array_equal(
+        models[0].nets_[0].head.weight.detach().numpy(),
+        models[0].nets_[1].head.weight.detach().numpy(),
+    )
+
+
+def test_budget_stops_adding_members(tmp_path: Path) -> None:
+    """With a budget shorter than one member, only the first wave is trained."""
+    ds = load_medmnist(_write_slice(tmp_path / "pneumoniamnist.npz", 1, n=40))
+    net = XrayNetParams(width=4, epochs=1)
+    for workers in (1, 2):
+        params = XrayTriageParams(
+            net=net, n_models=4, workers=workers, time_budget_s=1e-6
+        )
+        model = XrayTriage(params, seed=0).fit(ds.train, ds.val)
+        assert len(model.nets_) == workers
+        assert model.train_cpu_seconds_ > 0
+    with pytest.raises(ValueError, match="workers"):
+        XrayTriageParams(workers=0)
