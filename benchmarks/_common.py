@@ -33,6 +33,14 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {mem}, Python {platform.python_version()}"
 
 
+def load() -> str:
+    """The 1-minute load average; above the core count, timings are inflated."""
+    try:
+        return f"load average {os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "load average unknown"
+
+
 def write_result(name: str, figures: dict[str, Any]) -> Path:
     """Write ``results/<name>.json`` with the figures, machine, date and command."""
     RESULTS.mkdir(exist_ok=True)

@@ -20,7 +20,7 @@ import pickle
 import time
 from pathlib import Path
 
-from benchmarks._common import machine
+from benchmarks._common import load, machine
 from benchmarks._merge import peak_rss_mb, write_results
 from kiwerk.datasets import load_cmapss
 from kiwerk.domains.industry.rul import RulEstimator, RulParams, RulReport, evaluate_rul
@@ -67,7 +67,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     directory = Settings().data / "cmapss"
-    print(f"machine: {machine()} (shared with other jobs: timings are noisy)")
+    print(f"machine: {machine()}, {load()} at start")
     keys = ("rmse", "rmse_uncapped", "score", "coverage90", "train_s")
     out: dict[str, dict[str, float]] = {k: {} for k in keys}
     extra: dict[str, dict[str, float]] = {

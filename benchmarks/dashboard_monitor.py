@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import uvicorn
 
-from benchmarks._common import machine
+from benchmarks._common import load, machine
 from benchmarks._merge import write_results
 
 PASSWORD = "benchmark password 1"
@@ -188,7 +188,7 @@ def main() -> None:
     parser.add_argument("--machines", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args()
-    print(f"machine: {machine()} (shared with other jobs: timings are noisy)")
+    print(f"machine: {machine()}, {load()} at start")
     figures = measure(args.machines, args.seconds)
     print(
         f"{args.machines} machines at 1 update/s: offered "

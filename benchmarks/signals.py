@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks._common import RESULTS, machine, write_result
+from benchmarks._common import RESULTS, load, machine, write_result
 from kiwerk.datasets import load_resco
 from kiwerk.domains.mobility import EpisodeResult, SignalParams, run_episode
 from kiwerk.domains.mobility._signals import CONTROLLERS, plot_queues
@@ -39,7 +39,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--duration", type=int, default=None)
     args = parser.parse_args()
-    print(f"machine: {machine()} (shared with other jobs: timings are noisy)")
+    print(f"machine: {machine()}, {load()} at start")
     resco = load_resco(directory=args.data / "sumo/resco")
     figures: dict[str, dict[str, float]] = {}
     for name in args.scenarios:

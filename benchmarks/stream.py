@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._common import machine, write_result
+from benchmarks._common import load, machine, write_result
 from kiwerk.core.monitor import MewmaParams
 from kiwerk.domains.industry.stream import (
     AlertConfig,
@@ -371,7 +371,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     g = args.gateway_size
-    print(f"machine: {machine()} (shared with other jobs: timings are noisy)")
+    print(f"machine: {machine()}, {load()} at start")
     base = baseline(args.data)
     print(f"baseline river HalfSpaceTrees bare loop: {base:,.0f} readings/s")
     inproc = core(args.data, args.machines, g)

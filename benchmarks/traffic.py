@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from benchmarks._common import RESULTS, machine, write_result
+from benchmarks._common import RESULTS, load, machine, write_result
 from kiwerk.datasets import load_los_loop, load_metr_la_graph
 from kiwerk.domains.mobility import (
     GraphDiffusionNet,
@@ -44,7 +44,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Settings().data)
     parser.add_argument("--no-gbm", action="store_true")
     args = parser.parse_args()
-    print(f"machine: {machine()} (shared with other jobs: timings are noisy)")
+    print(f"machine: {machine()}, {load()} at start")
     series = series_from_los_loop(
         load_los_loop(directory=args.data / "traffic/los_loop")
     )

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks._common import RESULTS, machine, write_result
+from benchmarks._common import RESULTS, load, machine, write_result
 from kiwerk.datasets import load_cvrplib_x, load_solomon
 from kiwerk.domains.mobility import (
     FleetParams,
@@ -106,8 +106,13 @@ def main() -> None:
     parser.add_argument("--solomon", nargs="*", default=["C101", "R101", "RC101"])
     parser.add_argument("--solomon-seconds", type=float, default=30.0)
     parser.add_argument("--aachen-seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--name",
+        default="vrp",
+        help="results/<name>.json (e.g. vrp_sample for a spread sample of X)",
+    )
     args = parser.parse_args()
-    print(f"machine: {machine()} (shared with other jobs: timings are noisy)")
+    print(f"machine: {machine()}, {load()} at start")
     names = (args.instances or list(DEFAULT_X))[: args.limit]
     xs = load_cvrplib_x(directory=args.data / "vrp/cvrplib_x", names=names)
     ours, theirs = [], []
@@ -135,8 +140,10 @@ def main() -> None:
         "avg_gap_pct": float(np.mean(ours)),
         "ortools_avg_gap_pct": float(np.mean(theirs)),
         "ortools_over_ours": float(np.mean(theirs)) / max(float(np.mean(ours)), 1e-9),
-        "solomon_avg_gap_pct": float(np.mean(solomon)),
+        "solomon_avg_gap_pct": float(np.mean(solomon)) if solomon else None,
         "x_instances": names,
+        "x_gaps_pct": {x.name: g for x, g in zip(xs, ours, strict=True)},
+        "ortools_x_gaps_pct": {x.name: g for x, g in zip(xs, theirs, strict=True)},
         "solomon_instances": list(args.solomon),
         "time_factor": args.time_factor,
         **run_aachen(args.data, args.aachen_seconds),
@@ -145,9 +152,9 @@ def main() -> None:
         f"X avg gap: PyVRP {figures['avg_gap_pct']:.2f}%  OR-Tools "
         f"{figures['ortools_avg_gap_pct']:.2f}% (ratio "
         f"{figures['ortools_over_ours']:.1f}x); Solomon avg gap "
-        f"{figures['solomon_avg_gap_pct']:.2f}%"
+        f"{figures['solomon_avg_gap_pct']}%"
     )
-    print(write_result("vrp", figures))
+    print(write_result(args.name, figures))
 
 
 if __name__ == "__main__":
