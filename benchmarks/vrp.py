@@ -152,7 +152,7 @@ def main() -> None:
         f"X avg gap: PyVRP {figures['avg_gap_pct']:.2f}%  OR-Tools "
         f"{figures['ortools_avg_gap_pct']:.2f}% (ratio "
         f"{figures['ortools_over_ours']:.1f}x); Solomon avg gap "
-        f"{figures['solomon_avg_gap_pct']}%"
+        + (f"{np.mean(solomon):.2f}%" if solomon else "not run")
     )
     print(write_result(args.name, figures))
 

@@ -262,6 +262,7 @@ def _train_members(
     number of workers (only on how many fit the budget).
     """
     start, durations = time.perf_counter(), list[float]()
+    workers = p.n_workers()
 
     def fits() -> bool:
         budget = p.time_budget_s
@@ -269,7 +270,7 @@ def _train_members(
             return True
         return time.perf_counter() - start + float(np.mean(durations)) <= budget
 
-    if p.n_workers() == 1:
+    if workers == 1:
         nets = []
         for seed in seeds:
             if not fits():
@@ -281,11 +282,11 @@ def _train_members(
     # Spawned, not forked: a fork would copy the caller's torch thread pool.
     context = multiprocessing.get_context("spawn")
     done: dict[int, XrayNet] = {}
-    with ProcessPoolExecutor(p.n_workers(), mp_context=context) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
         running: dict[Future[XrayNet], tuple[int, float]] = {}
         pending = list(enumerate(seeds))
         while pending or running:
-            while pending and len(running) < p.n_workers() and fits():
+            while pending and len(running) < workers and fits():
                 index, seed = pending.pop(0)
                 job = pool.submit(
                     train_xray_net, train.images, train.labels, p.net, seed=seed
