@@ -7,7 +7,8 @@ Usage::
 
 Runs the adaptive controller for every combination of the given
 :class:`SignalParams` fields (on top of the map's tuned weights) and every
-tuning seed, and prints the mean and per-seed delays. Tuning seeds are kept
+tuning seed (``--jobs`` episodes at a time), and prints the mean and
+per-seed delays. Tuning seeds are kept
 apart from the benchmark's seeds 0-4 (``benchmarks/signals.py``); this is how
 the per-map weights in ``SignalParams.for_map`` were chosen. Prints only:
 the benchmark's figures come from ``benchmarks/signals.py``.
@@ -18,6 +19,8 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -43,19 +46,19 @@ def main() -> None:
     parser.add_argument("--seeds", type=_seeds, default=_seeds("100-107"))
     parser.add_argument("--grid", type=json.loads, default={"keep_bonus": [0.5]})
     parser.add_argument("--data", type=Path, default=Settings().data)
+    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     args = parser.parse_args()
     print(f"machine: {machine()}")
     scenario = load_resco(directory=args.data / "sumo/resco")[args.scenario]
     for values in itertools.product(*args.grid.values()):
         fields = dict(zip(args.grid, values, strict=True))
-        delays = [
-            run_episode(
-                scenario,
-                "adaptive",
-                SignalParams.for_map(args.scenario, seed=seed, **fields),
-            ).delay_s
+        params = [
+            SignalParams.for_map(args.scenario, seed=seed, **fields)
             for seed in args.seeds
         ]
+        with ThreadPoolExecutor(args.jobs) as pool:
+            runs = pool.map(lambda p: run_episode(scenario, "adaptive", p), params)
+            delays = [run.delay_s for run in runs]
         cells = " ".join(f"{d:.1f}" for d in delays)
         print(f"{json.dumps(fields)} mean {np.mean(delays):.2f}  {cells}", flush=True)
 
