@@ -28,6 +28,8 @@ def test_short_episode_measures_delay(cologne1: SumoScenario, controller: str) -
     assert 0 < result.delay_s < 300
     assert len(result.times) == 30
     assert result.times[-1] == cologne1.begin + 300
+    assert len(result.waiting) == 30
+    assert (result.waiting >= 0).all()
 
 
 def test_unknown_controller_is_refused(cologne1: SumoScenario) -> None:
@@ -178,3 +180,27 @@ def test_arterial4x4_weights_beat_the_defaults_and_halve_fixed_time(
     adaptive = run_episode(scenario, "adaptive", tuned).delay_s
     assert adaptive < 0.5 * fixed
     assert adaptive < 0.75 * default.delay_s
+
+
+def test_queue_plot_draws_the_insertion_backlog(tmp_path: Path) -> None:
+    """Vehicles waiting to enter get a dashed line; without any, none is drawn."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from kiwerk.domains.mobility import EpisodeResult
+    from kiwerk.domains.mobility._signals import _queue_figure, plot_queues
+
+    times = np.arange(0, 60, 10)
+    jammed = EpisodeResult(
+        "arterial4x4", "fixed", 0, 900.0, 50, times, np.ones(6), np.full(6, 40.0)
+    )
+    free = EpisodeResult("cologne1", "adaptive", 0, 40.0, 50, times, np.ones(6))
+    fig = _queue_figure([jammed, free])
+    styles = [line.get_linestyle() for line in fig.axes[0].get_lines()]
+    assert styles == ["-", "--", "-"]
+    assert "waiting to enter" in fig.axes[0].get_title()
+    plt.close(fig)
+    fig = _queue_figure([free])
+    assert [x.get_linestyle() for x in fig.axes[0].get_lines()] == ["-"]
+    plt.close(fig)
+    assert plot_queues([jammed], tmp_path / "q.png").stat().st_size > 0
